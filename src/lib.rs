@@ -1,0 +1,38 @@
+//! omnilisten: listens to every channel where Alipay customers ask for help.
+//!
+//! Data flows one way: a source (`connectors`) hands raw input to the
+//! `pipeline`, which normalizes it (`email`, `text`), deduplicates it
+//! (`dedup`), applies `rules`, assigns `tickets` and commits everything in one
+//! durable batch to the `store` before it acknowledges the source.
+//!
+//! | module | owns |
+//! | --- | --- |
+//! | `model` | the shared types: `Message`, `Ticket`, `Draft` |
+//! | `config` | `omnilisten.toml`, `connectors/*.toml`, `rules/*.toml`: raw → validated, problems with file and line |
+//! | `connectors` | the source contract and the sources (`maildir`, backfill files) |
+//! | `email` | raw mail → parsed mail (charsets, HTML, quotes, auto-replies, bounces) |
+//! | `text` | Chinese text normalization for matching and hashing |
+//! | `dedup` | exact dedup keys and the near-duplicate (MinHash) index |
+//! | `rules` | per-message rules and why they matched |
+//! | `tickets` | which ticket a message opens or joins |
+//! | `pipeline` | bounded stages from raw input to durable, acknowledged messages |
+//! | `store` | the only code that touches sled |
+//! | `web` | the HTTP server: health, metrics, JSON API |
+//! | `metrics` | the Prometheus registry |
+//! | `app` | wiring and graceful shutdown |
+
+pub mod app;
+pub mod bench;
+pub mod config;
+pub mod connectors;
+pub mod dedup;
+pub mod email;
+pub mod ingest;
+pub mod metrics;
+pub mod model;
+pub mod pipeline;
+pub mod rules;
+pub mod store;
+pub mod text;
+pub mod tickets;
+pub mod web;

@@ -1,0 +1,12 @@
+//! The central, owned types every stage shares: messages, tickets, drafts.
+
+mod draft;
+mod message;
+mod ticket;
+
+pub use draft::{Draft, DraftId, DraftState};
+pub use message::{
+    Attachment, Author, Channel, ConnectorId, Details, MailKind, Message, MessageId, Quarantined,
+    ThreadRefs,
+};
+pub use ticket::{Priority, Ticket, TicketNumber, TicketState};
