@@ -1,0 +1,182 @@
+//! Key layout of the one sled tree. Every kind of record has a short prefix,
+//! so one `apply_batch` can change messages, indexes, tickets, cursors and
+//! counters atomically (sled batches are atomic only within one tree).
+//!
+//! Ids are UUIDv7 in their 16 big-endian bytes, so a prefix scan returns
+//! records in arrival order.
+
+use crate::model::{Channel, MessageId};
+
+/// Schema version number (u32 BE).
+pub const SCHEMA: &[u8] = b"meta/schema";
+/// Running counters, one JSON blob, rewritten with every commit.
+pub const STATS: &[u8] = b"meta/stats";
+
+/// Prefix of message records (`msg/` ‖ uuid → JSON `Message`).
+pub const MSG: &[u8] = b"msg/";
+/// Prefix of raw-bytes pointers (`raw/` ‖ uuid → pack uuid ‖ offset u32 BE ‖ length u32 BE).
+pub const RAW: &[u8] = b"raw/";
+/// Prefix of raw packs (`rawpack/` ‖ uuid → the raw inputs of one commit, concatenated).
+///
+/// One large value per commit instead of one per message: sled's cost is per
+/// key and per node split, and raw mail is the bulk of the bytes written.
+pub const RAW_PACK: &[u8] = b"rawpack/";
+/// Prefix of the exact-dedup index (`dedup/` ‖ channel ‖ 0 ‖ native id → uuid).
+pub const DEDUP: &[u8] = b"dedup/";
+/// Prefix of the per-channel listing index (`chan/` ‖ channel ‖ `/` ‖ uuid → empty).
+pub const CHAN: &[u8] = b"chan/";
+/// Prefix of tickets (`tkt/` ‖ number → JSON `Ticket`).
+pub const TICKET: &[u8] = b"tkt/";
+/// Prefix of per-day ticket counters (`tktseq/` ‖ YYYYMMDD → u64 BE).
+pub const TICKET_SEQ: &[u8] = b"tktseq/";
+/// Prefix of source cursors (`cur/` ‖ connector ‖ 0 ‖ name → bytes).
+pub const CURSOR: &[u8] = b"cur/";
+/// Prefix of quarantined inputs (`quar/` ‖ uuid → JSON `Quarantined`).
+pub const QUARANTINE: &[u8] = b"quar/";
+/// Prefix of attachment content (`att/` ‖ hex hash → bytes).
+pub const ATTACHMENT: &[u8] = b"att/";
+/// Prefix of drafts (`draft/` ‖ uuid → JSON `Draft`).
+pub const DRAFT: &[u8] = b"draft/";
+/// Prefix of the audit log (`audit/` ‖ subject ‖ 0 ‖ uuid v7 → JSON `AuditEntry`),
+/// grouped by subject so a ticket's or draft's history is one prefix scan.
+pub const AUDIT: &[u8] = b"audit/";
+
+fn join(prefix: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let len = prefix.len() + parts.iter().map(|p| p.len()).sum::<usize>();
+    let mut key = Vec::with_capacity(len);
+    key.extend_from_slice(prefix);
+    for part in parts {
+        key.extend_from_slice(part);
+    }
+    key
+}
+
+/// Key of a message record.
+pub fn message(id: MessageId) -> Vec<u8> {
+    join(MSG, &[id.0.as_bytes()])
+}
+
+/// Key of a message's raw-bytes pointer.
+pub fn raw(id: MessageId) -> Vec<u8> {
+    join(RAW, &[id.0.as_bytes()])
+}
+
+/// Key of a raw pack.
+pub fn raw_pack(id: uuid::Uuid) -> Vec<u8> {
+    join(RAW_PACK, &[id.as_bytes()])
+}
+
+/// Encodes a pointer into a raw pack.
+pub fn raw_pointer(pack: uuid::Uuid, offset: u32, len: u32) -> Vec<u8> {
+    let mut v = Vec::with_capacity(24);
+    v.extend_from_slice(pack.as_bytes());
+    v.extend_from_slice(&offset.to_be_bytes());
+    v.extend_from_slice(&len.to_be_bytes());
+    v
+}
+
+/// Decodes a pointer into a raw pack: (pack id, offset, length).
+pub fn parse_raw_pointer(v: &[u8]) -> Option<(uuid::Uuid, usize, usize)> {
+    let pack: [u8; 16] = v.get(..16)?.try_into().ok()?;
+    let offset: [u8; 4] = v.get(16..20)?.try_into().ok()?;
+    let len: [u8; 4] = v.get(20..24)?.try_into().ok()?;
+    Some((
+        uuid::Uuid::from_bytes(pack),
+        u32::from_be_bytes(offset) as usize,
+        u32::from_be_bytes(len) as usize,
+    ))
+}
+
+/// Key of the exact-dedup entry for (channel, native id).
+pub fn dedup(channel: Channel, native_id: &str) -> Vec<u8> {
+    join(
+        DEDUP,
+        &[channel.as_str().as_bytes(), &[0], native_id.as_bytes()],
+    )
+}
+
+/// Prefix of one channel's listing index.
+pub fn channel_prefix(channel: Channel) -> Vec<u8> {
+    join(CHAN, &[channel.as_str().as_bytes(), b"/"])
+}
+
+/// Key of a message in its channel's listing index.
+pub fn channel_entry(channel: Channel, id: MessageId) -> Vec<u8> {
+    join(&channel_prefix(channel), &[id.0.as_bytes()])
+}
+
+/// Key of a ticket.
+pub fn ticket(number: &str) -> Vec<u8> {
+    join(TICKET, &[number.as_bytes()])
+}
+
+/// Key of a day's ticket counter.
+pub fn ticket_seq(day: &str) -> Vec<u8> {
+    join(TICKET_SEQ, &[day.as_bytes()])
+}
+
+/// Key of a source cursor.
+pub fn cursor(connector: &str, name: &str) -> Vec<u8> {
+    join(CURSOR, &[connector.as_bytes(), &[0], name.as_bytes()])
+}
+
+/// Key of a quarantine entry; its raw bytes live under `raw/` with the same id.
+pub fn quarantine(id: MessageId) -> Vec<u8> {
+    join(QUARANTINE, &[id.0.as_bytes()])
+}
+
+/// Key of attachment content.
+pub fn attachment(hash: &str) -> Vec<u8> {
+    join(ATTACHMENT, &[hash.as_bytes()])
+}
+
+/// Prefix of one subject's audit entries.
+pub fn audit_prefix(subject: &str) -> Vec<u8> {
+    join(AUDIT, &[subject.as_bytes(), &[0]])
+}
+
+/// Key of an audit entry.
+pub fn audit(subject: &str, id: uuid::Uuid) -> Vec<u8> {
+    join(&audit_prefix(subject), &[id.as_bytes()])
+}
+
+/// Decodes the uuid that ends a key (`msg/`, `chan/...`, `quar/`).
+pub fn trailing_id(key: &[u8]) -> Option<MessageId> {
+    let start = key.len().checked_sub(16)?;
+    let bytes: [u8; 16] = key.get(start..)?.try_into().ok()?;
+    Some(MessageId(uuid::Uuid::from_bytes(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_keys_sort_by_arrival() {
+        let a = MessageId::new();
+        let b = MessageId::new();
+        assert!(message(a) < message(b));
+        assert_eq!(trailing_id(&message(b)), Some(b));
+        assert_eq!(trailing_id(&channel_entry(Channel::Weibo, a)), Some(a));
+    }
+
+    #[test]
+    fn dedup_keys_separate_channels_and_ids() {
+        // The NUL separator keeps ("email", "x") and ("emailx", "") apart.
+        assert_ne!(dedup(Channel::Email, "a"), dedup(Channel::Wechat, "a"));
+        assert!(dedup(Channel::Email, "a").starts_with(b"dedup/email\0"));
+    }
+
+    #[test]
+    fn raw_pointers_round_trip() {
+        let pack = uuid::Uuid::now_v7();
+        let v = raw_pointer(pack, 1234, 5678);
+        assert_eq!(parse_raw_pointer(&v), Some((pack, 1234, 5678)));
+        assert_eq!(parse_raw_pointer(&v[..23]), None);
+    }
+
+    #[test]
+    fn trailing_id_rejects_short_keys() {
+        assert_eq!(trailing_id(b"short"), None);
+    }
+}

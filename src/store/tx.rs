@@ -1,0 +1,283 @@
+//! A write transaction: reads see the transaction's own writes, and
+//! everything is applied in one atomic sled batch on commit.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Stats, Store, StoreError, decode, encode, keys};
+use crate::model::{Channel, Message, MessageId, Quarantined, Ticket};
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct AuditEntry {
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// Who did it: a user name, or `system:<component>`.
+    pub actor: String,
+    /// What was done, e.g. `ticket.opened`.
+    pub action: String,
+    /// The record it concerns (ticket number, draft id, message id).
+    pub subject: String,
+    /// State before, if it changed.
+    pub before: Option<serde_json::Value>,
+    /// State after.
+    pub after: Option<serde_json::Value>,
+}
+
+/// What a commit cost.
+#[derive(Debug, Clone, Copy)]
+pub struct CommitReport {
+    /// Keys written or removed.
+    pub writes: usize,
+    /// Time to apply the batch in memory.
+    pub apply: Duration,
+    /// Time to make it durable (flush and fsync).
+    pub sync: Duration,
+}
+
+/// A write transaction; holds the store's writer lock until committed or dropped.
+pub struct Tx<'a> {
+    store: &'a Store,
+    _guard: tokio::sync::MutexGuard<'a, ()>,
+    overlay: HashMap<Vec<u8>, Option<Vec<u8>>>,
+    batch: sled::Batch,
+    writes: usize,
+    stats: Stats,
+    raw_pack: RawPack,
+}
+
+/// The raw inputs of this transaction, written as one value on commit.
+struct RawPack {
+    id: uuid::Uuid,
+    bytes: Vec<u8>,
+}
+
+impl<'a> Tx<'a> {
+    pub(super) fn new(store: &'a Store, guard: tokio::sync::MutexGuard<'a, ()>) -> Tx<'a> {
+        Tx {
+            stats: store.stats(),
+            store,
+            _guard: guard,
+            overlay: HashMap::new(),
+            batch: sled::Batch::default(),
+            writes: 0,
+            raw_pack: RawPack {
+                id: uuid::Uuid::now_v7(),
+                bytes: Vec::new(),
+            },
+        }
+    }
+
+    /// Reads a key, seeing this transaction's writes first.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(v) = self.overlay.get(key) {
+            return Ok(v.clone());
+        }
+        Ok(self.store.db().get(key)?.map(|v| v.to_vec()))
+    }
+
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.batch.insert(key.as_slice(), value.as_slice());
+        self.overlay.insert(key, Some(value));
+        self.writes += 1;
+    }
+
+    /// A write this transaction never reads back (raw bytes, attachment
+    /// content, listing and audit entries): it skips the read overlay, so
+    /// big values are not copied twice.
+    fn put_blind(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.batch.insert(key, value);
+        self.writes += 1;
+    }
+
+    fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &[u8],
+    ) -> Result<Option<T>, StoreError> {
+        match self.get(key)? {
+            Some(bytes) => Ok(Some(decode(key, &bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Counters as they will be after this transaction.
+    pub fn stats_mut(&mut self) -> &mut Stats {
+        &mut self.stats
+    }
+
+    /// The stored message for (channel, native id), if any.
+    pub fn find_native(
+        &self,
+        channel: Channel,
+        native_id: &str,
+    ) -> Result<Option<MessageId>, StoreError> {
+        Ok(self
+            .get(&keys::dedup(channel, native_id))?
+            .and_then(|v| keys::trailing_id(&v)))
+    }
+
+    /// Records (channel, native id) as seen, pointing at `id`.
+    pub fn mark_native(&mut self, channel: Channel, native_id: &str, id: MessageId) {
+        self.put(keys::dedup(channel, native_id), id.0.as_bytes().to_vec());
+    }
+
+    /// A message by id.
+    pub fn message(&self, id: MessageId) -> Result<Option<Message>, StoreError> {
+        self.get_json(&keys::message(id))
+    }
+
+    /// Stores a new message with its dedup entry, listing entry and raw bytes.
+    pub fn insert_message(&mut self, message: &Message, raw: Option<&[u8]>) {
+        self.put(
+            keys::dedup(message.channel, &message.native_id),
+            message.id.0.as_bytes().to_vec(),
+        );
+        self.put_blind(keys::channel_entry(message.channel, message.id), Vec::new());
+        if let Some(raw) = raw {
+            self.put_raw(message.id, raw);
+        }
+        self.update_message(message);
+        self.stats.add_message(message.channel);
+    }
+
+    fn put_raw(&mut self, id: MessageId, raw: &[u8]) {
+        // Inputs are capped far below 4 GiB (max_message_bytes), and a
+        // commit holds at most batch_max of them; refuse rather than wrap.
+        let (Ok(offset), Ok(len)) = (
+            u32::try_from(self.raw_pack.bytes.len()),
+            u32::try_from(raw.len()),
+        ) else {
+            tracing::error!(%id, "Raw pack over 4 GiB; raw bytes not kept.");
+            return;
+        };
+        self.raw_pack.bytes.extend_from_slice(raw);
+        self.put_blind(
+            keys::raw(id),
+            keys::raw_pointer(self.raw_pack.id, offset, len),
+        );
+    }
+
+    /// Rewrites an existing message record (e.g. when it joins a ticket).
+    pub fn update_message(&mut self, message: &Message) {
+        self.put(keys::message(message.id), encode(message));
+    }
+
+    /// Keeps attachment content under its hash (content-addressed, so equal files are stored once).
+    pub fn put_attachment(&mut self, hash: &str, content: &[u8]) {
+        self.put_blind(keys::attachment(hash), content.to_vec());
+    }
+
+    /// Keeps an input that could not be parsed, with its raw bytes.
+    pub fn quarantine(&mut self, entry: &Quarantined, raw: &[u8]) {
+        self.put_blind(keys::quarantine(entry.id), encode(entry));
+        self.put_raw(entry.id, raw);
+        self.stats.quarantined += 1;
+    }
+
+    /// A ticket by number.
+    pub fn ticket(&self, number: &str) -> Result<Option<Ticket>, StoreError> {
+        self.get_json(&keys::ticket(number))
+    }
+
+    /// Writes a ticket (new or changed).
+    pub fn put_ticket(&mut self, ticket: &Ticket) {
+        self.put(keys::ticket(&ticket.number.0), encode(ticket));
+    }
+
+    /// Allocates the next ticket sequence number of a day; starts at 1.
+    pub fn next_ticket_seq(&mut self, day: &str) -> Result<u64, StoreError> {
+        let key = keys::ticket_seq(day);
+        let current = match self.get(&key)? {
+            Some(v) => {
+                let bytes: [u8; 8] = v.as_slice().try_into().map_err(|_| StoreError::Record {
+                    key: String::from_utf8_lossy(&key).into_owned(),
+                    detail: "ticket counter is not 8 bytes".into(),
+                })?;
+                u64::from_be_bytes(bytes)
+            }
+            None => 0,
+        };
+        let next = current + 1;
+        self.put(key, next.to_be_bytes().to_vec());
+        Ok(next)
+    }
+
+    /// Reads a source cursor.
+    pub fn cursor(&self, connector: &str, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(&keys::cursor(connector, name))
+    }
+
+    /// Sets a source cursor in the same batch as the messages it covers.
+    pub fn set_cursor(&mut self, connector: &str, name: &str, value: &[u8]) {
+        self.put(keys::cursor(connector, name), value.to_vec());
+    }
+
+    /// Appends to the audit log.
+    pub fn audit(&mut self, entry: &AuditEntry) {
+        self.put_blind(
+            keys::audit(&entry.subject, uuid::Uuid::now_v7()),
+            encode(entry),
+        );
+    }
+
+    /// Keys written so far.
+    pub fn writes(&self) -> usize {
+        self.writes
+    }
+
+    /// Applies the batch atomically and returns once it is durable.
+    pub async fn commit(mut self) -> Result<CommitReport, StoreError> {
+        let started = Instant::now();
+        let stats_bytes = encode(&self.stats);
+        self.batch.insert(keys::STATS, stats_bytes);
+        if !self.raw_pack.bytes.is_empty() {
+            let pack = std::mem::take(&mut self.raw_pack.bytes);
+            self.batch.insert(keys::raw_pack(self.raw_pack.id), pack);
+        }
+        let batch = std::mem::take(&mut self.batch);
+        let store = self.store;
+        if let Err(e) = store.db().apply_batch(batch) {
+            store.mark_unhealthy();
+            return Err(e.into());
+        }
+        // The batch is visible to readers now; the counters must match it.
+        store.set_stats(std::mem::take(&mut self.stats));
+        let applied = Instant::now();
+        let synced = async {
+            store.db().flush_async().await?;
+            store.sync_files().await
+        }
+        .await;
+        if let Err(e) = synced {
+            store.mark_unhealthy();
+            return Err(e);
+        }
+        store
+            .inner
+            .healthy
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        Ok(CommitReport {
+            writes: self.writes,
+            apply: applied - started,
+            sync: applied.elapsed(),
+        })
+    }
+}
+
+impl Store {
+    fn set_stats(&self, stats: Stats) {
+        match self.inner.stats.write() {
+            Ok(mut s) => *s = stats,
+            Err(poisoned) => *poisoned.into_inner() = stats,
+        }
+    }
+
+    fn mark_unhealthy(&self) {
+        self.inner
+            .healthy
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+}
