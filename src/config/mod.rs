@@ -1,0 +1,131 @@
+//! Configuration: `omnilisten.toml` (how the process runs), `connectors/*.toml`
+//! (one file per source instance) and `rules/*.toml` (what happens to each
+//! message), read from the directory that holds `omnilisten.toml`.
+//!
+//! Loading is two phases, as in ripgrep: serde reads each table into a raw
+//! struct (`deny_unknown_fields`, spans kept where a semantic check follows),
+//! then validation turns raw values into the types below. Problems are
+//! collected, never thrown: [`load`] reports every one it finds, each with its
+//! file, line and column, so `omnilisten check` can list them all at once.
+
+mod connector;
+mod duration;
+mod fields;
+mod main_file;
+mod problem;
+mod raw;
+mod secret;
+mod settings;
+mod source;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub use connector::{
+    ConnectorConfig, ConnectorKind, KNOWN_KINDS, MaildirAfter, MaildirConfig, id_from_file,
+};
+pub use duration::parse_duration;
+pub use problem::{Problem, Problems};
+pub use secret::{INLINE_SECRET_KEYS, SecretError, SecretKeys, SecretRef, take_inline_secrets};
+pub use settings::{
+    DedupConfig, Durability, LogConfig, LogFormat, PipelineConfig, ServerConfig, StoreConfig,
+};
+pub use source::{FileCheck, SourceFile, quoted_list};
+
+/// Everything the daemon is configured with, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The main file, as given.
+    pub config_path: PathBuf,
+    /// The directory holding it; relative paths in every file are resolved against it.
+    pub base_dir: PathBuf,
+    /// `[server]`.
+    pub server: ServerConfig,
+    /// `[store]`.
+    pub store: StoreConfig,
+    /// `[pipeline]`.
+    pub pipeline: PipelineConfig,
+    /// `[log]`.
+    pub log: LogConfig,
+    /// `[dedup]`.
+    pub dedup: DedupConfig,
+    /// `connectors/*.toml`, in file name order.
+    pub connectors: Vec<ConnectorConfig>,
+    /// `rules/*.toml`, in file name order then rule order.
+    pub rules: crate::rules::RuleSet,
+}
+
+/// Loads and validates the whole configuration tree around `config_path`.
+///
+/// A missing or unreadable main file is the only problem reported. Otherwise
+/// every file is checked and every problem returned; a missing `connectors/`
+/// or `rules/` directory just means none.
+pub fn load(config_path: &Path) -> Result<Config, Problems> {
+    // Joined onto every relative path. Empty, not `.`, for a bare file name,
+    // so problems print `connectors/x.toml` rather than `./connectors/x.toml`.
+    let root = config_path.parent().unwrap_or(Path::new(""));
+    let source = SourceFile::read(config_path).map_err(|p| Problems(vec![p]))?;
+    let (settings, mut problems) = main_file::check(&source, root);
+
+    let mut connectors = Vec::new();
+    let mut known_ids = Vec::new();
+    for file in toml_files_in(&root.join("connectors"), &mut problems) {
+        // A connector whose file has mistakes is still known to the rules, so
+        // one typo does not cascade into "unknown connector" in every rule.
+        known_ids.extend(id_from_file(&file).ok());
+        connectors.extend(connector::load_file(&file, root, &mut problems));
+    }
+    let rule_files = toml_files_in(&root.join("rules"), &mut problems);
+    let rules = crate::rules::load_files(&rule_files, root, &known_ids, &mut problems);
+
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+    Ok(Config {
+        config_path: config_path.to_path_buf(),
+        base_dir: if root.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            root.to_path_buf()
+        },
+        server: settings.server,
+        store: settings.store,
+        pipeline: settings.pipeline,
+        log: settings.log,
+        dedup: settings.dedup,
+        connectors,
+        rules,
+    })
+}
+
+/// The `*.toml` files directly in `dir`, sorted by name. Other files (the
+/// README), subdirectories and hidden files (editor lock files such as
+/// `.#10-refund.toml`) are skipped; a missing directory holds none.
+pub fn toml_files_in(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Vec::new(),
+        Err(e) => {
+            problems.push(Problem::whole_file(
+                dir,
+                format!("cannot list directory: {e}"),
+            ));
+            return Vec::new();
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            let visible = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| !n.starts_with('.'));
+            visible && path.extension().is_some_and(|ext| ext == "toml") && path.is_file()
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,120 @@
+//! Running the rules over one message.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::{Rule, RuleActions, RuleSet};
+use crate::model::{Message, Priority};
+
+/// What the rules made of one message, with the reasons (`omnilisten explain`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Rules whose conditions all held, in evaluation order, with why each condition held.
+    pub matched: Vec<RuleOutcome>,
+    /// Rules that did not match, with the first condition that failed (or `disabled`, or the rule that stopped evaluation).
+    pub skipped: Vec<RuleOutcome>,
+    /// The matched rules' actions, merged.
+    pub actions: Actions,
+}
+
+/// One rule's result for one message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleOutcome {
+    /// The rule's id.
+    pub rule_id: String,
+    /// The file that defines it.
+    pub file: PathBuf,
+    /// Matched: one sentence per condition. Skipped: the one reason it was skipped.
+    pub reasons: Vec<String>,
+}
+
+/// The merged actions: later matching rules override queue, priority and
+/// category; tags accumulate; `ignore` from any rule wins over `open_ticket`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Actions {
+    /// Open a ticket (or join the one this message follows up).
+    pub open_ticket: bool,
+    /// Queue of the ticket.
+    pub queue: Option<String>,
+    /// Priority of the ticket.
+    pub priority: Option<Priority>,
+    /// Category for the message's details.
+    pub category: Option<String>,
+    /// Tags for the message's details, without repeats, in the order rules added them.
+    pub tags: Vec<String>,
+    /// Record only: no ticket.
+    pub ignore: bool,
+}
+
+impl Actions {
+    fn merge(&mut self, then: &RuleActions) {
+        self.open_ticket |= then.open_ticket;
+        self.ignore |= then.ignore;
+        if then.queue.is_some() {
+            self.queue.clone_from(&then.queue);
+        }
+        if then.priority.is_some() {
+            self.priority = then.priority;
+        }
+        if then.category.is_some() {
+            self.category.clone_from(&then.category);
+        }
+        for tag in &then.tags {
+            if !self.tags.contains(tag) {
+                self.tags.push(tag.clone());
+            }
+        }
+    }
+}
+
+/// Evaluates every rule against `msg`. `folded` is the matching form of the
+/// subject, a newline and the text, made by the caller (keywords and regexes
+/// are matched against it).
+pub fn evaluate(rules: &RuleSet, msg: &Message, folded: &str) -> Evaluation {
+    let mut evaluation = Evaluation::default();
+    let mut stopped_by: Option<&str> = None;
+    for rule in &rules.rules {
+        let result = match stopped_by {
+            Some(stopper) => Err(format!("not evaluated: rule {stopper} stops evaluation")),
+            None if !rule.enabled => Err("disabled".to_string()),
+            None => check(rule, msg, folded),
+        };
+        match result {
+            Ok(reasons) => {
+                evaluation.actions.merge(&rule.then);
+                if rule.then.stop {
+                    stopped_by = Some(&rule.id);
+                }
+                evaluation.matched.push(outcome(rule, reasons));
+            }
+            Err(reason) => evaluation.skipped.push(outcome(rule, vec![reason])),
+        }
+    }
+    if evaluation.actions.ignore {
+        evaluation.actions.open_ticket = false;
+    }
+    evaluation
+}
+
+/// Why every condition holds, or why the first failing one does not.
+fn check(rule: &Rule, msg: &Message, folded: &str) -> Result<Vec<String>, String> {
+    if rule.conditions.is_empty() {
+        return Ok(vec!["no conditions: matches every message".to_string()]);
+    }
+    rule.conditions
+        .iter()
+        .map(|c| c.check(msg, folded))
+        .collect()
+}
+
+fn outcome(rule: &Rule, reasons: Vec<String>) -> RuleOutcome {
+    RuleOutcome {
+        rule_id: rule.id.clone(),
+        file: rule.file.clone(),
+        reasons,
+    }
+}
+
+#[cfg(test)]
+mod tests;

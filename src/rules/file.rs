@@ -1,0 +1,377 @@
+//! `rules/*.toml`: raw `[[rule]]` tables → validated [`Rule`]s, reporting
+//! problems as `config::Problem`s. Each rule's head, `[rule.when]` and
+//! `[rule.then]` are deserialized separately so one mistake does not hide the
+//! others.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use regex::RegexBuilder;
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::condition::{Condition, MailKindName, SenderPattern};
+use super::{Rule, RuleActions, RuleSet};
+use crate::config::{FileCheck, Problem, SourceFile, quoted_list};
+use crate::model::{Channel, ConnectorId, Priority};
+
+/// A list whose elements are checked one by one.
+type SpannedList = Spanned<Vec<Spanned<String>>>;
+
+/// `[[rule]]` without its sub-tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [[rule]] table")]
+struct RawRuleHead {
+    id: Spanned<String>,
+    description: Option<String>,
+    enabled: Option<bool>,
+}
+
+/// `[rule.when]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [rule.when] table")]
+struct RawWhen {
+    channel: Option<SpannedList>,
+    connector: Option<SpannedList>,
+    mail_kind: Option<SpannedList>,
+    keywords_any: Option<SpannedList>,
+    keywords_all: Option<SpannedList>,
+    regex: Option<Spanned<String>>,
+    sender: Option<SpannedList>,
+    has_attachments: Option<bool>,
+}
+
+/// `[rule.then]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [rule.then] table")]
+struct RawThen {
+    open_ticket: Option<bool>,
+    queue: Option<Spanned<String>>,
+    priority: Option<Spanned<String>>,
+    category: Option<Spanned<String>>,
+    tags: Option<Vec<Spanned<String>>>,
+    ignore: Option<bool>,
+    stop: Option<bool>,
+}
+
+/// What the rules of one file are checked against: the other files' rule
+/// ids and the connectors that exist.
+struct RuleContext<'k> {
+    connectors: &'k [ConnectorId],
+    /// Rule id → where it was first defined.
+    seen: HashMap<String, (PathBuf, usize)>,
+}
+
+/// Reads and validates every rule file, in the order given (sorted by the
+/// caller). `connectors` are the ids a rule may name.
+pub fn load_files(
+    files: &[PathBuf],
+    base_dir: &Path,
+    connectors: &[ConnectorId],
+    problems: &mut Vec<Problem>,
+) -> RuleSet {
+    let mut context = RuleContext {
+        connectors,
+        seen: HashMap::new(),
+    };
+    let mut rules = Vec::new();
+    for path in files {
+        let source = match SourceFile::read(path) {
+            Ok(source) => source,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
+        rules.extend(rules_in_source(&source, base_dir, &mut context, problems));
+    }
+    RuleSet { rules }
+}
+
+fn rules_in_source(
+    source: &SourceFile,
+    base_dir: &Path,
+    context: &mut RuleContext<'_>,
+    problems: &mut Vec<Problem>,
+) -> Vec<Rule> {
+    let mut check = FileCheck::new(source, base_dir);
+    let rules = match check.parse() {
+        Some(document) => rules_in(&mut check, document.into_inner(), context),
+        None => Vec::new(),
+    };
+    problems.extend(check.into_problems());
+    rules
+}
+
+fn rules_in<'a>(
+    check: &mut FileCheck<'a>,
+    document: DeTable<'a>,
+    context: &mut RuleContext<'_>,
+) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    for (key, value) in document {
+        if key.get_ref() != "rule" {
+            let message = format!(
+                "unknown key `{}`: a rule file holds [[rule]] tables only",
+                key.get_ref()
+            );
+            check.report(key.span(), message);
+            continue;
+        }
+        let span = value.span();
+        let DeValue::Array(items) = value.into_inner() else {
+            check.report(
+                span,
+                "write each rule as [[rule]] (an array of tables), not [rule]",
+            );
+            continue;
+        };
+        for item in items {
+            let span = item.span();
+            match item.into_inner() {
+                DeValue::Table(table) => rules.extend(one_rule(check, span, table, context)),
+                _ => check.report(span, "each rule must be a table"),
+            }
+        }
+    }
+    rules
+}
+
+fn one_rule<'a>(
+    check: &mut FileCheck<'a>,
+    span: Range<usize>,
+    mut table: DeTable<'a>,
+    context: &mut RuleContext<'_>,
+) -> Option<Rule> {
+    let when = table.remove("when");
+    let then = table.remove("then");
+    let head: Option<RawRuleHead> =
+        check.deserialize(Spanned::new(span.clone(), DeValue::Table(table)));
+    let conditions = match when {
+        Some(value) => check
+            .deserialize(value)
+            .map(|raw| conditions(check, raw, context.connectors)),
+        None => Some(Vec::new()),
+    };
+    let then = match then {
+        Some(value) => check.deserialize(value).map(|raw| actions(check, raw)),
+        None => Some(RuleActions::default()),
+    };
+    let head = head?;
+    let line = check.source.line_column(span.start).0;
+    let id = rule_id(check, context, &head.id, line)?;
+    Some(Rule {
+        id,
+        description: head.description.unwrap_or_default(),
+        enabled: head.enabled.unwrap_or(true),
+        file: check.source.path.clone(),
+        line,
+        conditions: conditions?,
+        then: then?,
+    })
+}
+
+/// Checks the id's form and that no earlier rule (in any file) has it.
+fn rule_id(
+    check: &mut FileCheck<'_>,
+    context: &mut RuleContext<'_>,
+    id: &Spanned<String>,
+    line: usize,
+) -> Option<String> {
+    let text = id.get_ref();
+    let well_formed = text.len() <= 128
+        && text.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c));
+    if !well_formed {
+        let message = format!(
+            "invalid rule id \"{text}\": use up to 128 of a-z, 0-9, -, _ and ., starting with a letter or digit"
+        );
+        check.report(id.span(), message);
+        return None;
+    }
+    if let Some((file, first_line)) = context.seen.get(text) {
+        let message = format!(
+            "duplicate rule id `{text}`: already used at {}:{first_line}",
+            file.display()
+        );
+        check.report(id.span(), message);
+        return None;
+    }
+    context
+        .seen
+        .insert(text.clone(), (check.source.path.clone(), line));
+    Some(text.clone())
+}
+
+/// The conditions in evaluation order: cheap comparisons before text scans.
+fn conditions(
+    check: &mut FileCheck<'_>,
+    raw: RawWhen,
+    connectors: &[ConnectorId],
+) -> Vec<Condition> {
+    let mut out = Vec::new();
+    if let Some(list) = non_empty(check, "channel", raw.channel) {
+        let choices = Channel::ALL.map(|c| (c.as_str(), c));
+        out.push(Condition::Channel(each(list, |v| {
+            check.choose("channel", &v, &choices)
+        })));
+    }
+    if let Some(list) = non_empty(check, "connector", raw.connector) {
+        out.push(Condition::Connector(each(list, |v| {
+            known_connector(check, connectors, v)
+        })));
+    }
+    if let Some(list) = non_empty(check, "mail_kind", raw.mail_kind) {
+        let choices = MailKindName::CHOICES;
+        out.push(Condition::MailKind(each(list, |v| {
+            check.choose("mail kind", &v, &choices)
+        })));
+    }
+    if let Some(list) = non_empty(check, "keywords_any", raw.keywords_any) {
+        out.push(Condition::KeywordsAny(each(list, |v| keyword(check, v))));
+    }
+    if let Some(list) = non_empty(check, "keywords_all", raw.keywords_all) {
+        out.push(Condition::KeywordsAll(each(list, |v| keyword(check, v))));
+    }
+    if let Some(pattern) = raw.regex {
+        match RegexBuilder::new(pattern.get_ref()).build() {
+            Ok(regex) => out.push(Condition::Regex(regex)),
+            Err(e) => check.report(
+                pattern.span(),
+                format!("invalid regex: {}", regex_error(&e)),
+            ),
+        }
+    }
+    if let Some(list) = non_empty(check, "sender", raw.sender) {
+        let parse = |v: Spanned<String>| {
+            SenderPattern::parse(v.get_ref())
+                .map_err(|message| check.report(v.span(), message))
+                .ok()
+        };
+        out.push(Condition::Sender(each(list, parse)));
+    }
+    if let Some(wanted) = raw.has_attachments {
+        out.push(Condition::HasAttachments(wanted));
+    }
+    out
+}
+
+fn actions(check: &mut FileCheck<'_>, raw: RawThen) -> RuleActions {
+    let choices = [
+        ("low", Priority::Low),
+        ("normal", Priority::Normal),
+        ("high", Priority::High),
+        ("urgent", Priority::Urgent),
+    ];
+    RuleActions {
+        open_ticket: raw.open_ticket.unwrap_or(false),
+        queue: raw.queue.and_then(|v| word(check, "queue", v)),
+        priority: raw
+            .priority
+            .and_then(|v| check.choose("priority", &v, &choices)),
+        category: raw.category.and_then(|v| word(check, "category", v)),
+        tags: raw
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|v| word(check, "tag", v))
+            .collect(),
+        ignore: raw.ignore.unwrap_or(false),
+        stop: raw.stop.unwrap_or(false),
+    }
+}
+
+/// The list's elements, unless it is empty: an empty list would never match,
+/// which is never what the author meant.
+fn non_empty(
+    check: &mut FileCheck<'_>,
+    key: &str,
+    list: Option<SpannedList>,
+) -> Option<Vec<Spanned<String>>> {
+    let list = list?;
+    if list.get_ref().is_empty() {
+        let message =
+            format!("`{key}` is empty and would never match: remove it to match every message");
+        check.report(list.span(), message);
+        return None;
+    }
+    Some(list.into_inner())
+}
+
+/// Validates every element (each reports its own problem) and keeps the valid ones.
+fn each<T>(
+    list: Vec<Spanned<String>>,
+    validate: impl FnMut(Spanned<String>) -> Option<T>,
+) -> Vec<T> {
+    list.into_iter().filter_map(validate).collect()
+}
+
+fn known_connector(
+    check: &mut FileCheck<'_>,
+    connectors: &[ConnectorId],
+    value: Spanned<String>,
+) -> Option<ConnectorId> {
+    let id = ConnectorId(value.get_ref().clone());
+    if connectors.contains(&id) {
+        return Some(id);
+    }
+    let known = quoted_list(connectors.iter().map(|c| c.0.as_str()));
+    let known = if known.is_empty() {
+        "none".to_string()
+    } else {
+        known
+    };
+    let message =
+        format!("unknown connector `{id}`: there is no connectors/{id}.toml (known: {known})");
+    check.report(value.span(), message);
+    None
+}
+
+/// A keyword in the matching form the caller folds message text into
+/// (`text::fold`), so `"Refund"` matches `ＲＥＦＵＮＤ` in a mail.
+fn keyword(check: &mut FileCheck<'_>, value: Spanned<String>) -> Option<String> {
+    let folded = crate::text::fold(value.get_ref());
+    if folded.is_empty() {
+        check.report(value.span(), "keywords must not be empty");
+        return None;
+    }
+    Some(folded)
+}
+
+fn word(check: &mut FileCheck<'_>, what: &str, value: Spanned<String>) -> Option<String> {
+    let text = value.get_ref().trim();
+    if text.is_empty() {
+        check.report(value.span(), format!("{what} must not be empty"));
+        return None;
+    }
+    Some(text.to_string())
+}
+
+/// regex's syntax errors are a multi-line drawing; keep the one line that says what is wrong.
+fn regex_error(error: &regex::Error) -> String {
+    match error {
+        regex::Error::Syntax(text) => text
+            .lines()
+            .rev()
+            .find_map(|line| line.strip_prefix("error: "))
+            .unwrap_or(text.trim())
+            .to_string(),
+        regex::Error::CompiledTooBig(limit) => format!("it compiles to more than {limit} bytes"),
+        other => other.to_string(),
+    }
+}
+
+/// Rules from TOML text, for tests elsewhere in `rules`; panics on problems.
+#[cfg(test)]
+pub(super) fn parse_for_test(text: &str, connectors: &[ConnectorId]) -> RuleSet {
+    let (rules, problems) = tests::check_text("rules/test.toml", text, connectors);
+    assert!(problems.is_empty(), "{problems:?}");
+    RuleSet { rules }
+}
+
+#[cfg(test)]
+mod tests;

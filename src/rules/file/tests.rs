@@ -1,0 +1,221 @@
+use super::*;
+
+/// Checks one rule file's text; the rules and the problems as `line: message`.
+pub(super) fn check_text(
+    path: &str,
+    text: &str,
+    connectors: &[ConnectorId],
+) -> (Vec<Rule>, Vec<Problem>) {
+    let mut context = RuleContext {
+        connectors,
+        seen: HashMap::new(),
+    };
+    check_with(&mut context, path, text)
+}
+
+fn check_with(context: &mut RuleContext<'_>, path: &str, text: &str) -> (Vec<Rule>, Vec<Problem>) {
+    let source = SourceFile {
+        path: path.into(),
+        text: text.into(),
+    };
+    let mut problems = Vec::new();
+    let rules = rules_in_source(&source, Path::new("."), context, &mut problems);
+    (rules, problems)
+}
+
+fn problems_of(text: &str) -> Vec<(usize, String)> {
+    let connectors = [ConnectorId("samples".into())];
+    let (_, problems) = check_text("rules/x.toml", text, &connectors);
+    problems.into_iter().map(|p| (p.line, p.message)).collect()
+}
+
+const FULL: &str = r#"
+[[rule]]
+id = "refund"
+description = "退款 mail from the bank"
+[rule.when]
+channel = ["email"]
+connector = ["samples"]
+mail_kind = ["human", "auto_reply"]
+keywords_any = ["退款", "ＲＥＦＵＮＤ"]
+keywords_all = ["花呗"]
+regex = '\d{28}'
+sender = ["*@Bank.example", "a@b.c"]
+has_attachments = false
+[rule.then]
+open_ticket = true
+queue = "email"
+priority = "high"
+category = "refund"
+tags = ["money"]
+stop = true
+"#;
+
+#[test]
+fn a_full_rule_becomes_conditions_in_evaluation_order() {
+    let rules = parse_for_test(FULL, &[ConnectorId("samples".into())]).rules;
+    assert_eq!(rules.len(), 1);
+    let rule = &rules[0];
+    assert_eq!(
+        (rule.id.as_str(), rule.line, rule.enabled),
+        ("refund", 2, true)
+    );
+    let kinds: Vec<String> = rule
+        .conditions
+        .iter()
+        .map(|c| {
+            format!("{c:?}")
+                .split('(')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Channel",
+            "Connector",
+            "MailKind",
+            "KeywordsAny",
+            "KeywordsAll",
+            "Regex",
+            "Sender",
+            "HasAttachments"
+        ]
+    );
+    let Condition::KeywordsAny(keywords) = &rule.conditions[3] else {
+        panic!("keywords_any expected");
+    };
+    assert_eq!(
+        keywords,
+        &["退款", "refund"],
+        "keywords are folded like the text"
+    );
+    let Condition::Sender(senders) = &rule.conditions[6] else {
+        panic!("sender expected");
+    };
+    assert_eq!(senders[0], SenderPattern::Suffix("@bank.example".into()));
+    assert_eq!(rule.then.priority, Some(Priority::High));
+    assert!(rule.then.open_ticket && rule.then.stop && !rule.then.ignore);
+}
+
+#[test]
+fn duplicate_ids_are_reported_across_files_with_the_first_place() {
+    let connectors = [];
+    let mut context = RuleContext {
+        connectors: &connectors,
+        seen: HashMap::new(),
+    };
+    let rule = "\n[[rule]]\nid = \"same\"\n";
+    let (first, problems) = check_with(&mut context, "rules/00-a.toml", rule);
+    assert_eq!((first.len(), problems.len()), (1, 0));
+    let (second, problems) = check_with(&mut context, "rules/10-b.toml", &format!("# b\n{rule}"));
+    assert!(second.is_empty());
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].file, PathBuf::from("rules/10-b.toml"));
+    assert_eq!((problems[0].line, problems[0].column), (4, 6));
+    assert_eq!(
+        problems[0].message,
+        "duplicate rule id `same`: already used at rules/00-a.toml:2"
+    );
+}
+
+#[test]
+fn an_invalid_regex_is_one_line_at_the_regex() {
+    let problems = problems_of("[[rule]]\nid = \"r\"\n[rule.when]\nregex = '\\d{28'\n");
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].0, 4);
+    assert!(
+        problems[0].1.starts_with("invalid regex: "),
+        "{}",
+        problems[0].1
+    );
+    assert!(!problems[0].1.contains('\n'));
+}
+
+#[test]
+fn mistakes_in_head_when_and_then_are_all_reported() {
+    let text = r#"[[rule]]
+id = "r"
+enabeld = true
+[rule.when]
+channel = ["email", "qq"]
+connector = ["nope"]
+mail_kind = ["robot"]
+keywords_any = []
+sendr = ["a@b.c"]
+[rule.then]
+priority = "hgh"
+queue = ""
+"#;
+    let problems = problems_of(text);
+    let lines: Vec<usize> = problems.iter().map(|p| p.0).collect();
+    assert_eq!(lines, [3, 5, 6, 7, 8, 9, 11, 12], "{problems:#?}");
+    assert!(problems[0].1.contains("did you mean `enabled`"));
+    assert_eq!(
+        problems[1].1,
+        "unknown channel `qq`: expected one of `email`, `weibo`, `wechat`"
+    );
+    assert_eq!(
+        problems[2].1,
+        "unknown connector `nope`: there is no connectors/nope.toml (known: `samples`)"
+    );
+    assert!(problems[3].1.starts_with("unknown mail kind `robot`"));
+    assert!(problems[4].1.contains("would never match"));
+    assert!(problems[5].1.contains("did you mean `sender`"));
+    assert_eq!(
+        problems[6].1,
+        "unknown priority `hgh`: expected one of `low`, `normal`, `high`, `urgent`"
+    );
+    assert_eq!(problems[7].1, "queue must not be empty");
+}
+
+#[test]
+fn shape_mistakes_are_reported() {
+    let single = problems_of("[rule]\nid = \"r\"\n");
+    assert_eq!(
+        single,
+        [(
+            1,
+            "write each rule as [[rule]] (an array of tables), not [rule]".to_string()
+        )]
+    );
+    let stray = problems_of("title = \"x\"\n");
+    assert!(stray[0].1.starts_with("unknown key `title`"));
+    let missing_id = problems_of("# no id\n[[rule]]\ndescription = \"x\"\n");
+    assert_eq!(missing_id, [(2, "missing field `id`".to_string())]);
+    let bad_id = problems_of("[[rule]]\nid = \"Refund Rule\"\n");
+    assert!(bad_id[0].1.starts_with("invalid rule id"));
+    let when_not_table = problems_of("[[rule]]\nid = \"r\"\nwhen = 3\n");
+    assert_eq!(when_not_table[0].0, 3);
+    assert!(
+        when_not_table[0].1.contains("[rule.when] table"),
+        "{when_not_table:?}"
+    );
+}
+
+#[test]
+fn bad_sender_patterns_and_empty_keywords_are_reported() {
+    let text =
+        "[[rule]]\nid = \"r\"\n[rule.when]\nsender = [\"a*@b.c\", \"*\"]\nkeywords_all = [\" \"]\n";
+    let problems = problems_of(text);
+    let lines: Vec<usize> = problems.iter().map(|p| p.0).collect();
+    assert_eq!(lines, [4, 4, 5]);
+}
+
+#[test]
+fn every_example_in_the_rules_readme_is_valid() {
+    let readme = include_str!("../../../rules/README.md");
+    let blocks: Vec<&str> = readme
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .collect();
+    assert!(blocks.len() >= 5, "examples expected");
+    for block in blocks {
+        let (rules, problems) = check_text("rules/README.md", block, &[]);
+        assert!(problems.is_empty(), "{block}\n{problems:#?}");
+        assert_eq!(rules.len(), 1, "{block}");
+    }
+}

@@ -1,0 +1,65 @@
+//! Per-message rules from `rules/*.toml`: conditions on a message (channel,
+//! connector, kind of mail, keywords, regex, sender, attachments) and the
+//! actions when they hold (open a ticket, queue, priority, category, tags).
+//!
+//! Evaluation is pure: [`evaluate`] takes the rules, a message and its folded
+//! text and returns what matched, what did not and why, and the merged
+//! actions. `omnilisten explain` prints that result as it is. Loading lives in
+//! `file`, called by `config::load`, and reports `config::Problem`s.
+
+mod condition;
+mod eval;
+mod file;
+
+use std::path::PathBuf;
+
+use crate::model::Priority;
+
+pub use condition::{Condition, MailKindName, SenderPattern};
+pub use eval::{Actions, Evaluation, RuleOutcome, evaluate};
+pub use file::load_files;
+
+/// Every rule, in file name order then in order within each file.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    /// The rules; earlier ones are evaluated first, later ones override their queue, priority and category.
+    pub rules: Vec<Rule>,
+}
+
+/// One `[[rule]]`.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// `id`: unique across all rule files.
+    pub id: String,
+    /// `description`: what the rule is for, for people.
+    pub description: String,
+    /// `enabled`: default true; a disabled rule is listed as skipped.
+    pub enabled: bool,
+    /// The file it was read from.
+    pub file: PathBuf,
+    /// The line of its `[[rule]]` header.
+    pub line: usize,
+    /// `[rule.when]`: all must hold, in this order (cheap checks first); empty matches everything.
+    pub conditions: Vec<Condition>,
+    /// `[rule.then]`.
+    pub then: RuleActions,
+}
+
+/// `[rule.then]`: what one rule asks for when it matches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleActions {
+    /// `open_ticket`: open a ticket, or join the one this message follows up.
+    pub open_ticket: bool,
+    /// `queue`: the queue the ticket goes to.
+    pub queue: Option<String>,
+    /// `priority`: `low`, `normal`, `high` or `urgent`.
+    pub priority: Option<Priority>,
+    /// `category`: set on the message's details.
+    pub category: Option<String>,
+    /// `tags`: added to the message's details.
+    pub tags: Vec<String>,
+    /// `ignore`: record the message but open no ticket, whatever other rules ask.
+    pub ignore: bool,
+    /// `stop`: rules after this one are not evaluated.
+    pub stop: bool,
+}
