@@ -1,0 +1,186 @@
+//! Wiring: open the store, start the pipeline, the sources and the HTTP
+//! server, and shut them down in order.
+//!
+//! Shutdown order matters for "nothing lost": first the HTTP server and the
+//! sources stop taking input (sources still await the acks of what they sent),
+//! then the pipeline drains its queues into the store, then the store is
+//! flushed. Anything not acknowledged by then is still at its source and is
+//! read again on the next start.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::{Config, ConnectorKind, Durability};
+use crate::connectors::maildir::MaildirSource;
+use crate::connectors::{SourceContext, StatusBoard};
+use crate::metrics::Metrics;
+use crate::pipeline::{Limits, NearSettings, Pipeline, PipelineOptions};
+use crate::store::{Store, StoreError, StoreOptions};
+use crate::web::{AppState, router};
+
+/// How long shutdown may take before the process gives up waiting.
+pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(9);
+
+/// Errors that stop the daemon.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The HTTP address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// Address from `[server] listen`.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Opens the store as configured.
+pub async fn open_store(config: &Config) -> Result<Store, StoreError> {
+    let path = config.store.path.clone();
+    let options = StoreOptions {
+        cache_capacity: config.store.cache_capacity_mb * 1024 * 1024,
+        fsync: matches!(config.store.durability, Durability::Fsync),
+    };
+    tokio::task::spawn_blocking(move || Store::open(&path, options))
+        .await
+        .map_err(|e| StoreError::Io(std::io::Error::other(e.to_string())))?
+}
+
+/// Pipeline options derived from the config.
+pub fn pipeline_options(config: &Config) -> PipelineOptions {
+    let max_message_bytes = config
+        .connectors
+        .iter()
+        .map(|c| match &c.kind {
+            ConnectorKind::Maildir(m) => m.max_message_bytes,
+        })
+        .max()
+        .unwrap_or(25 * 1024 * 1024);
+    PipelineOptions {
+        queue_capacity: config.pipeline.queue_capacity,
+        batch_max: config.pipeline.batch_max,
+        limits: Limits {
+            max_message_bytes,
+            max_attachment_bytes: config.store.max_attachment_bytes,
+        },
+        keep_raw: config.store.keep_raw,
+        near: NearSettings {
+            capacity: config.dedup.near_capacity,
+            threshold: config.dedup.near_threshold,
+        },
+    }
+}
+
+/// Runs the daemon until `shutdown` resolves. `bound` learns the HTTP
+/// address once listening (tests bind port 0).
+pub async fn run(
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+    bound: Option<oneshot::Sender<SocketAddr>>,
+) -> Result<(), AppError> {
+    let store = open_store(&config).await?;
+    let metrics = Metrics::new();
+    let status = StatusBoard::default();
+    let pipeline = Pipeline::spawn(
+        store.clone(),
+        Arc::new(config.rules.clone()),
+        metrics.clone(),
+        pipeline_options(&config),
+    );
+    let listener = TcpListener::bind(config.server.listen)
+        .await
+        .map_err(|source| AppError::Listen {
+            addr: config.server.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().unwrap_or(config.server.listen);
+    tracing::info!(listen = %addr, store = %config.store.path.display(), connectors = config.connectors.len(), "Omnilisten started.");
+    if let Some(bound) = bound {
+        let _ = bound.send(addr);
+    }
+
+    let stop = CancellationToken::new();
+    let sources = TaskTracker::new();
+    start_sources(&config, &store, &pipeline, &status, &stop, &sources);
+    sources.close();
+
+    let state = AppState {
+        store: store.clone(),
+        metrics,
+        status,
+        started: Instant::now(),
+    };
+    let web_stop = stop.clone();
+    let web = tokio::spawn(async move {
+        let app = router(state);
+        let serve = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { web_stop.cancelled().await });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "HTTP server failed.");
+        }
+    });
+
+    shutdown.await;
+    tracing::info!("Shutting down: no new input; draining.");
+    stop.cancel();
+    let drained = tokio::time::timeout(SHUTDOWN_DEADLINE, async {
+        sources.wait().await;
+        pipeline.close().await;
+        if let Err(e) = store.flush().await {
+            tracing::error!(error = %e, "Final flush failed.");
+        }
+        let _ = web.await;
+    })
+    .await;
+    match drained {
+        Ok(()) => tracing::info!("Shutdown complete; everything acknowledged is durable."),
+        Err(_) => tracing::warn!(
+            "Shutdown deadline passed; unacknowledged input stays at its source for the next start."
+        ),
+    }
+    Ok(())
+}
+
+fn start_sources(
+    config: &Config,
+    store: &Store,
+    pipeline: &Pipeline,
+    status: &StatusBoard,
+    stop: &CancellationToken,
+    tracker: &TaskTracker,
+) {
+    for connector in &config.connectors {
+        let ctx = SourceContext {
+            id: connector.id.clone(),
+            out: pipeline.sender(),
+            store: store.clone(),
+            shutdown: stop.clone(),
+            status: status.clone(),
+        };
+        match &connector.kind {
+            ConnectorKind::Maildir(m) => {
+                if !m.enabled {
+                    continue;
+                }
+                status.register(&connector.id, "maildir");
+                let source = MaildirSource::new(m.clone());
+                tracker.spawn(async move {
+                    let id = ctx.id.clone();
+                    if let Err(e) = source.run(ctx).await {
+                        tracing::error!(connector = %id, error = %e, "Source stopped with an error.");
+                    }
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! The `omnilisten` command: the daemon and its tools.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use omnilisten::config::{self, Config, LogFormat};
+
+#[derive(Parser)]
+#[command(
+    name = "omnilisten",
+    version,
+    about = "Listens to every channel where customers ask for help."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon until SIGTERM or SIGINT.
+    Run {
+        /// Main config file; `connectors/` and `rules/` are read next to it.
+        #[arg(long, default_value = "omnilisten.toml")]
+        config: PathBuf,
+    },
+    /// Validate the config, connectors and rules; print every problem.
+    Check {
+        /// Main config file.
+        #[arg(long, default_value = "omnilisten.toml")]
+        config: PathBuf,
+    },
+    /// Backfill .eml and mbox files through the normal pipeline (daemon stopped).
+    Ingest {
+        /// Main config file.
+        #[arg(long, default_value = "omnilisten.toml")]
+        config: PathBuf,
+        /// Connector id the files are recorded under.
+        #[arg(long)]
+        connector: String,
+        /// Files to ingest.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print a file's normalized message as JSON and which rules matched and why.
+    Explain {
+        /// Main config file (for the rules).
+        #[arg(long, default_value = "omnilisten.toml")]
+        config: PathBuf,
+        /// The mail file.
+        file: PathBuf,
+    },
+    /// Measure throughput: generated mail through parse, dedup and durable store.
+    Bench(omnilisten::bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    match command {
+        Command::Run { config } => {
+            let Some(cfg) = load_or_report(&config) else {
+                return Ok(ExitCode::FAILURE);
+            };
+            init_logging(&cfg);
+            runtime.block_on(omnilisten::app::run(cfg, shutdown_signal(), None))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { config } => Ok(match load_or_report(&config) {
+            Some(cfg) => {
+                println!(
+                    "{}: ok ({} connectors, {} rules)",
+                    config.display(),
+                    cfg.connectors.len(),
+                    cfg.rules.rules.len()
+                );
+                ExitCode::SUCCESS
+            }
+            None => ExitCode::FAILURE,
+        }),
+        Command::Ingest {
+            config,
+            connector,
+            files,
+        } => {
+            let Some(cfg) = load_or_report(&config) else {
+                return Ok(ExitCode::FAILURE);
+            };
+            let summary =
+                runtime.block_on(omnilisten::ingest::ingest_files(&cfg, &connector, &files))?;
+            println!("{summary}");
+            Ok(if summary.not_stored > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Explain { config, file } => {
+            let Some(cfg) = load_or_report(&config) else {
+                return Ok(ExitCode::FAILURE);
+            };
+            explain(&cfg, &file)
+        }
+        Command::Bench(args) => {
+            let report = runtime.block_on(omnilisten::bench::run(args))?;
+            println!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Loads the config or prints every problem to stderr; `run` and `check`
+/// report the same problems the same way.
+fn load_or_report(path: &Path) -> Option<Config> {
+    match config::load(path) {
+        Ok(cfg) => Some(cfg),
+        Err(problems) => {
+            eprintln!("{problems}");
+            eprintln!("{} problem(s) found.", problems.0.len());
+            None
+        }
+    }
+}
+
+fn explain(cfg: &Config, file: &Path) -> anyhow::Result<ExitCode> {
+    let raw = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let payload = omnilisten::connectors::Payload::Email(raw);
+    let limits = omnilisten::app::pipeline_options(cfg).limits;
+    let connector = omnilisten::model::ConnectorId("explain".into());
+    let out = match omnilisten::pipeline::prepare(
+        &connector,
+        &payload,
+        chrono::Utc::now(),
+        &limits,
+        &cfg.rules,
+    ) {
+        Ok(ready) => serde_json::json!({
+            "message": ready.message,
+            "rules": ready.evaluation,
+        }),
+        Err(refused) => serde_json::json!({ "quarantined": refused.reason }),
+    };
+    let text = serde_json::to_string_pretty(&out)?;
+    println!("{text}");
+    if out.get("quarantined").is_some() {
+        bail!("the file would be quarantined");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init_logging(cfg: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&cfg.log.level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cfg.log.format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "Cannot watch SIGTERM; only SIGINT stops the daemon.");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received."),
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received."),
+    }
+}

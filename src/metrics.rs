@@ -1,0 +1,160 @@
+//! The Prometheus registry. One per daemon instance (not a global recorder),
+//! so tests can run several daemons in one process.
+
+use std::sync::Arc;
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+type Labels = Vec<(&'static str, String)>;
+
+/// Every metric omnilisten exports.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Arc<Registry>,
+    /// Messages stored, by channel.
+    pub ingested: Family<Labels, Counter>,
+    /// Inputs recognised as already stored, by channel.
+    pub duplicates: Family<Labels, Counter>,
+    /// Messages linked to a near-identical earlier message.
+    pub near_duplicates: Counter,
+    /// Inputs quarantined, by connector.
+    pub quarantined: Family<Labels, Counter>,
+    /// Tickets opened.
+    pub tickets_opened: Counter,
+    /// Messages that joined an existing ticket.
+    pub tickets_joined: Counter,
+    /// Envelopes waiting in each pipeline stage's queue.
+    pub queue_depth: Family<Labels, Gauge>,
+    /// Seconds from batch start to durable.
+    pub commit_seconds: Histogram,
+    /// Seconds spent in flush + fsync per commit.
+    pub sync_seconds: Histogram,
+    /// Inputs per committed batch.
+    pub batch_size: Histogram,
+    /// Failed commits.
+    pub commit_failures: Counter,
+}
+
+fn labels(key: &'static str, value: &str) -> Labels {
+    vec![(key, value.to_string())]
+}
+
+impl Metrics {
+    /// Registers every metric in a fresh registry.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("omnilisten");
+        let m = Metrics {
+            registry: Arc::new(Registry::default()),
+            ingested: Family::default(),
+            duplicates: Family::default(),
+            near_duplicates: Counter::default(),
+            quarantined: Family::default(),
+            tickets_opened: Counter::default(),
+            tickets_joined: Counter::default(),
+            queue_depth: Family::default(),
+            commit_seconds: Histogram::new(exponential_buckets(0.0005, 2.0, 14)),
+            sync_seconds: Histogram::new(exponential_buckets(0.0005, 2.0, 14)),
+            batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 14)),
+            commit_failures: Counter::default(),
+        };
+        registry.register("messages_ingested", "Messages stored", m.ingested.clone());
+        registry.register(
+            "duplicates",
+            "Inputs recognised as already stored",
+            m.duplicates.clone(),
+        );
+        registry.register(
+            "near_duplicates",
+            "Messages linked to a near-identical earlier message",
+            m.near_duplicates.clone(),
+        );
+        registry.register(
+            "quarantined",
+            "Inputs that could not be parsed",
+            m.quarantined.clone(),
+        );
+        registry.register("tickets_opened", "Tickets opened", m.tickets_opened.clone());
+        registry.register(
+            "tickets_joined",
+            "Messages that joined an existing ticket",
+            m.tickets_joined.clone(),
+        );
+        registry.register(
+            "queue_depth",
+            "Envelopes waiting in a pipeline stage",
+            m.queue_depth.clone(),
+        );
+        registry.register(
+            "store_commit_seconds",
+            "Time from batch start until durable",
+            m.commit_seconds.clone(),
+        );
+        registry.register(
+            "store_sync_seconds",
+            "Time spent in flush and fsync per commit",
+            m.sync_seconds.clone(),
+        );
+        registry.register(
+            "store_batch_size",
+            "Inputs per committed batch",
+            m.batch_size.clone(),
+        );
+        registry.register(
+            "store_commit_failures",
+            "Commits that failed",
+            m.commit_failures.clone(),
+        );
+        Metrics {
+            registry: Arc::new(registry),
+            ..m
+        }
+    }
+
+    /// Counts a stored message.
+    pub fn count_ingested(&self, channel: &str) {
+        self.ingested
+            .get_or_create(&labels("channel", channel))
+            .inc();
+    }
+
+    /// Counts a duplicate.
+    pub fn count_duplicate(&self, channel: &str) {
+        self.duplicates
+            .get_or_create(&labels("channel", channel))
+            .inc();
+    }
+
+    /// Counts a quarantined input.
+    pub fn count_quarantined(&self, connector: &str) {
+        self.quarantined
+            .get_or_create(&labels("connector", connector))
+            .inc();
+    }
+
+    /// Sets a stage's queue depth.
+    pub fn set_queue_depth(&self, stage: &str, depth: usize) {
+        self.queue_depth
+            .get_or_create(&labels("stage", stage))
+            .set(i64::try_from(depth).unwrap_or(i64::MAX));
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}

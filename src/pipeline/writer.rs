@@ -1,0 +1,181 @@
+//! The writer stage: group commit. Each batch is deduplicated, linked to
+//! tickets, and committed as one atomic, durable sled
+//! batch; only then are the sources' acks sent.
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use super::{PipelineOptions, Prepared, Ready, Refused};
+use crate::connectors::{AckResult, Envelope, NotStored, Outcome};
+use crate::metrics::Metrics;
+use crate::model::{MessageId, Quarantined};
+use crate::store::{Store, StoreError, Tx};
+use crate::tickets::{self, TicketChange};
+
+/// Pause after a failed commit before the next attempt, so a broken disk
+/// does not turn into a busy loop.
+const FAILURE_PAUSE: Duration = Duration::from_millis(500);
+
+pub(super) async fn run(
+    store: Store,
+    mut input: mpsc::Receiver<Vec<Prepared>>,
+    metrics: Metrics,
+    options: PipelineOptions,
+) {
+    while let Some(batch) = input.recv().await {
+        let started = Instant::now();
+        let size = batch.len();
+        let (acks, result) = commit_batch(&store, batch, &metrics, &options).await;
+        match result {
+            Ok(report) => {
+                if std::env::var_os("OMNILISTEN_TRACE_COMMIT").is_some() {
+                    eprintln!(
+                        "batch {size}: total {:?} apply {:?} sync {:?}",
+                        started.elapsed(),
+                        report.apply,
+                        report.sync
+                    );
+                }
+                metrics
+                    .commit_seconds
+                    .observe(started.elapsed().as_secs_f64());
+                metrics.sync_seconds.observe(report.sync.as_secs_f64());
+                metrics.batch_size.observe(size as f64);
+                for (ack, outcome) in acks {
+                    if let Some(ack) = ack {
+                        let _ = ack.send(Ok(outcome));
+                    }
+                }
+            }
+            Err(e) => {
+                metrics.commit_failures.inc();
+                tracing::error!(error = %e, inputs = size, "Commit failed; sources will offer the inputs again.");
+                for (ack, _) in acks {
+                    if let Some(ack) = ack {
+                        let _ = ack.send(Err(NotStored(e.to_string())));
+                    }
+                }
+                tokio::time::sleep(FAILURE_PAUSE).await;
+            }
+        }
+    }
+}
+
+type Ack = Option<tokio::sync::oneshot::Sender<AckResult>>;
+
+async fn commit_batch(
+    store: &Store,
+    batch: Vec<Prepared>,
+    metrics: &Metrics,
+    options: &PipelineOptions,
+) -> (
+    Vec<(Ack, Outcome)>,
+    Result<crate::store::CommitReport, StoreError>,
+) {
+    let mut tx = store.begin().await;
+    let mut acks = Vec::with_capacity(batch.len());
+    let mut failure = None;
+    for Prepared {
+        mut envelope,
+        result,
+    } in batch
+    {
+        let ack = envelope.ack.take();
+        let applied = match result {
+            Ok(ready) => apply_ready(&mut tx, &envelope, ready, metrics, options),
+            Err(refused) => apply_refused(&mut tx, &envelope, refused, metrics),
+        };
+        match applied {
+            Ok(outcome) => {
+                if let Some(cp) = &envelope.checkpoint {
+                    tx.set_cursor(&envelope.connector.0, &cp.name, &cp.value);
+                }
+                acks.push((ack, outcome));
+            }
+            Err(e) => {
+                failure = Some(e);
+                // Dropping the ack tells the source "not stored".
+                break;
+            }
+        }
+    }
+    if let Some(e) = failure {
+        drop(tx);
+        return (acks, Err(e));
+    }
+    let result = tx.commit().await;
+    (acks, result)
+}
+
+fn apply_ready(
+    tx: &mut Tx<'_>,
+    envelope: &Envelope,
+    ready: Ready,
+    metrics: &Metrics,
+    options: &PipelineOptions,
+) -> Result<Outcome, StoreError> {
+    let Ready {
+        mut message,
+        attachment_content,
+        evaluation,
+        ..
+    } = ready;
+    let channel = message.channel;
+    if let Some(existing) = tx.find_native(channel, &message.native_id)? {
+        tx.stats_mut().duplicates += 1;
+        metrics.count_duplicate(channel.as_str());
+        return Ok(Outcome::Duplicate(existing));
+    }
+    if message.near_duplicate_of.is_some() {
+        tx.stats_mut().near_duplicates += 1;
+        metrics.near_duplicates.inc();
+    }
+    match tickets::assign(tx, &mut message, &evaluation.actions)? {
+        TicketChange::Opened { .. } => {
+            metrics.tickets_opened.inc();
+        }
+        TicketChange::Joined { .. } => {
+            metrics.tickets_joined.inc();
+        }
+        TicketChange::None => {}
+    }
+    for (hash, content) in &attachment_content {
+        tx.put_attachment(hash, content);
+    }
+    let raw = options.keep_raw.then(|| envelope.payload.bytes());
+    tx.insert_message(&message, raw);
+    metrics.count_ingested(channel.as_str());
+    Ok(Outcome::Stored(message.id))
+}
+
+fn apply_refused(
+    tx: &mut Tx<'_>,
+    envelope: &Envelope,
+    refused: Refused,
+    metrics: &Metrics,
+) -> Result<Outcome, StoreError> {
+    let raw = envelope.payload.bytes();
+    // Quarantine is deduplicated by content, so a re-read file is not
+    // quarantined twice.
+    let native = format!("quarantine:{}", blake3::hash(raw).to_hex());
+    let channel = envelope.payload.channel();
+    if let Some(existing) = tx.find_native(channel, &native)? {
+        tx.stats_mut().duplicates += 1;
+        metrics.count_duplicate(channel.as_str());
+        return Ok(Outcome::Duplicate(existing));
+    }
+    let entry = Quarantined {
+        id: MessageId::new(),
+        connector: envelope.connector.clone(),
+        origin: envelope.origin.clone(),
+        reason: refused.reason,
+        received_at: envelope.received_at,
+        raw_size: raw.len() as u64,
+    };
+    tracing::warn!(connector = %entry.connector, origin = %entry.origin, reason = %entry.reason, "Input quarantined.");
+    tx.quarantine(&entry, raw);
+    tx.mark_native(channel, &native, entry.id);
+    metrics.count_quarantined(&envelope.connector.0);
+    Ok(Outcome::Quarantined(entry.id))
+}

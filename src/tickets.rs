@@ -1,0 +1,213 @@
+//! Which ticket a message opens or joins.
+//!
+//! A mail follows up a ticket when its subject carries the ticket number
+//! (`[#20261127-000042]`) or its `In-Reply-To`/`References` name a message
+//! of that ticket. A bounce joins the ticket of the mail that bounced. Any
+//! other message opens a new ticket when a rule asks for one.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::model::{Channel, MailKind, Message, Priority, Ticket, TicketNumber, TicketState};
+use crate::rules::Actions;
+use crate::store::{AuditEntry, StoreError, Tx};
+
+/// What happened to the message's ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum TicketChange {
+    /// No ticket involved.
+    None,
+    /// A new ticket was opened.
+    Opened {
+        /// Its number.
+        number: String,
+    },
+    /// The message joined an existing ticket.
+    Joined {
+        /// Its number.
+        number: String,
+        /// Why: "subject", "in-reply-to", "references" or "bounce".
+        via: &'static str,
+        /// True when a resolved or pending ticket went back to open.
+        reopened: bool,
+    },
+}
+
+/// Assigns `message` to a ticket inside `tx`, setting `message.ticket`.
+pub fn assign(
+    tx: &mut Tx<'_>,
+    message: &mut Message,
+    actions: &Actions,
+) -> Result<TicketChange, StoreError> {
+    if actions.ignore {
+        return Ok(TicketChange::None);
+    }
+    if let MailKind::Bounce {
+        original_message_id: Some(original),
+        ..
+    } = &message.mail_kind
+    {
+        // The bounce belongs with the mail it reports on, and never reopens it.
+        if let Some(number) = ticket_of_native(tx, message.channel, original)? {
+            return join(tx, message, &number, "bounce", false);
+        }
+        return Ok(TicketChange::None);
+    }
+    if !actions.open_ticket {
+        return Ok(TicketChange::None);
+    }
+    if let Some((number, via)) = find_followed_ticket(tx, message)? {
+        return join(tx, message, &number, via, true);
+    }
+    open(tx, message, actions)
+}
+
+fn find_followed_ticket(
+    tx: &Tx<'_>,
+    message: &Message,
+) -> Result<Option<(String, &'static str)>, StoreError> {
+    if let Some(number) = message
+        .subject
+        .as_deref()
+        .and_then(TicketNumber::find_in_subject)
+        && let Some(ticket) = tx.ticket(&number.0)?
+        && ticket.state != TicketState::Closed
+    {
+        return Ok(Some((number.0, "subject")));
+    }
+    let refs = message
+        .thread
+        .in_reply_to
+        .iter()
+        .map(|r| (r, "in-reply-to"))
+        .chain(
+            message
+                .thread
+                .references
+                .iter()
+                .rev()
+                .map(|r| (r, "references")),
+        );
+    for (reference, via) in refs {
+        if let Some(number) = ticket_of_native(tx, message.channel, reference)?
+            && let Some(ticket) = tx.ticket(&number)?
+            && ticket.state != TicketState::Closed
+        {
+            return Ok(Some((number, via)));
+        }
+    }
+    Ok(None)
+}
+
+fn ticket_of_native(
+    tx: &Tx<'_>,
+    channel: Channel,
+    native_id: &str,
+) -> Result<Option<String>, StoreError> {
+    let Some(id) = tx.find_native(channel, native_id)? else {
+        return Ok(None);
+    };
+    Ok(tx.message(id)?.and_then(|m| m.ticket))
+}
+
+fn join(
+    tx: &mut Tx<'_>,
+    message: &mut Message,
+    number: &str,
+    via: &'static str,
+    may_reopen: bool,
+) -> Result<TicketChange, StoreError> {
+    let Some(mut ticket) = tx.ticket(number)? else {
+        return Ok(TicketChange::None);
+    };
+    let before = ticket.state;
+    let reopened =
+        may_reopen && matches!(ticket.state, TicketState::Resolved | TicketState::Pending);
+    if reopened {
+        ticket.state = TicketState::Open;
+        tx.stats_mut().move_ticket(before, TicketState::Open);
+        tx.audit(&audit(
+            message.received_at,
+            "ticket.reopened",
+            number,
+            Some(before.as_str()),
+            TicketState::Open.as_str(),
+        ));
+    }
+    ticket.messages.push(message.id);
+    ticket.updated_at = message.received_at;
+    tx.put_ticket(&ticket);
+    message.ticket = Some(number.to_string());
+    Ok(TicketChange::Joined {
+        number: number.to_string(),
+        via,
+        reopened,
+    })
+}
+
+fn open(
+    tx: &mut Tx<'_>,
+    message: &mut Message,
+    actions: &Actions,
+) -> Result<TicketChange, StoreError> {
+    let day = TicketNumber::day_of(message.received_at);
+    let seq = tx.next_ticket_seq(&day)?;
+    let number = TicketNumber::new(&day, seq);
+    let ticket = Ticket {
+        number: number.clone(),
+        queue: actions
+            .queue
+            .clone()
+            .unwrap_or_else(|| message.channel.to_string()),
+        priority: actions.priority.unwrap_or(Priority::Normal),
+        state: TicketState::New,
+        title: title_of(message),
+        requester: message.author.id.clone(),
+        messages: vec![message.id],
+        assignee: None,
+        created_at: message.received_at,
+        updated_at: message.received_at,
+    };
+    tx.put_ticket(&ticket);
+    tx.stats_mut().add_ticket(TicketState::New);
+    tx.audit(&audit(
+        message.received_at,
+        "ticket.opened",
+        &number.0,
+        None,
+        TicketState::New.as_str(),
+    ));
+    message.ticket = Some(number.0.clone());
+    Ok(TicketChange::Opened { number: number.0 })
+}
+
+fn title_of(message: &Message) -> String {
+    let source = match message.subject.as_deref().map(str::trim) {
+        Some(s) if !s.is_empty() => s,
+        _ => message.text.trim(),
+    };
+    let title: String = source.chars().take(80).collect();
+    if title.is_empty() {
+        "(no subject)".to_string()
+    } else {
+        title
+    }
+}
+
+fn audit(
+    at: DateTime<Utc>,
+    action: &str,
+    subject: &str,
+    before: Option<&str>,
+    after: &str,
+) -> AuditEntry {
+    AuditEntry {
+        at,
+        actor: "system:pipeline".into(),
+        action: action.into(),
+        subject: subject.into(),
+        before: before.map(|b| serde_json::json!({ "state": b })),
+        after: Some(serde_json::json!({ "state": after })),
+    }
+}

@@ -1,0 +1,36 @@
+//! One mapping from failures to HTTP responses.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::store::StoreError;
+
+/// A failed request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Nothing under that id or number.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The request itself is wrong.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Store(e) => {
+                tracing::error!(error = %e, "Store error while serving a request.");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+        };
+        let body = Json(serde_json::json!({ "error": self.to_string() }));
+        (status, body).into_response()
+    }
+}
