@@ -1,0 +1,197 @@
+//! Shared test helpers: temp config trees, an in-process daemon, a tiny HTTP client.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::oneshot;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A config tree in a temp dir: `omnilisten.toml`, `connectors/`, `rules/`
+/// (a copy of the repository's rules) and a `state/` store path.
+pub struct Tree {
+    pub dir: tempfile::TempDir,
+}
+
+impl Tree {
+    /// A tree whose server listens on an ephemeral port.
+    pub fn new() -> Tree {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let tree = Tree { dir };
+        tree.write(
+            "omnilisten.toml",
+            "[server]\nlisten = \"127.0.0.1:0\"\n\n[store]\npath = \"state\"\n",
+        );
+        std::fs::create_dir_all(tree.path().join("connectors")).expect("connectors dir");
+        std::fs::create_dir_all(tree.path().join("rules")).expect("rules dir");
+        for entry in std::fs::read_dir(repo().join("rules")).expect("repo rules") {
+            let entry = entry.expect("rules entry");
+            if entry.path().extension().is_some_and(|e| e == "toml") {
+                std::fs::copy(
+                    entry.path(),
+                    tree.path().join("rules").join(entry.file_name()),
+                )
+                .expect("copy rule");
+            }
+        }
+        tree
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.path().join("omnilisten.toml")
+    }
+
+    pub fn write(&self, rel: &str, content: &str) {
+        let p = self.path().join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("parent dir");
+        }
+        std::fs::write(p, content).expect("write file");
+    }
+
+    /// Creates an empty Maildir at `rel` and a `maildir` connector `id` on it.
+    pub fn maildir(&self, id: &str, rel: &str, after: &str) -> PathBuf {
+        let md = self.path().join(rel);
+        for sub in ["new", "cur", "tmp"] {
+            std::fs::create_dir_all(md.join(sub)).expect("maildir dirs");
+        }
+        self.write(
+            &format!("connectors/{id}.toml"),
+            &format!(
+                "kind = \"maildir\"\npath = \"{}\"\nafter = \"{after}\"\npoll_interval = \"100ms\"\n",
+                md.display()
+            ),
+        );
+        md
+    }
+}
+
+/// Delivers a mail into a Maildir the way an MDA does: write in tmp/, rename into new/.
+pub fn deliver(maildir: &Path, name: &str, raw: &[u8]) {
+    let tmp = maildir.join("tmp").join(name);
+    std::fs::write(&tmp, raw).expect("write tmp");
+    std::fs::rename(&tmp, maildir.join("new").join(name)).expect("rename into new");
+}
+
+/// A daemon running in this process.
+pub struct Daemon {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Daemon {
+    pub async fn start(config: &Path) -> Daemon {
+        let cfg = omnilisten::config::load(config).unwrap_or_else(|p| panic!("config: {p}"));
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let (bound_tx, bound_rx) = oneshot::channel();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stop_rx.await;
+            };
+            omnilisten::app::run(cfg, shutdown, Some(bound_tx))
+                .await
+                .expect("daemon run");
+        });
+        let addr = bound_rx.await.expect("daemon bound");
+        Daemon {
+            addr,
+            stop: Some(stop_tx),
+            task,
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        tokio::time::timeout(Duration::from_secs(15), &mut self.task)
+            .await
+            .expect("daemon stops within 15 s")
+            .expect("daemon task");
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let (status, body) = http_get(self.addr, path).await;
+        let json = serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body));
+        (status, json)
+    }
+
+    /// Polls `/api/stats` until `pred` holds; panics after `timeout`.
+    pub async fn wait_stats(
+        &self,
+        timeout: Duration,
+        pred: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let (_, stats) = self.get("/api/stats").await;
+            if pred(&stats) {
+                return stats;
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!("stats never reached the expected state: {stats}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// A minimal HTTP/1.1 GET over loopback; returns status and body.
+pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(response.len());
+    let head = String::from_utf8_lossy(&response[..split]).to_ascii_lowercase();
+    let body = response.get(split + 4..).unwrap_or(&[]);
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = if head.contains("transfer-encoding: chunked") {
+        dechunk(body)
+    } else {
+        body.to_vec()
+    };
+    (status, String::from_utf8(body).expect("UTF-8 body"))
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = String::from_utf8_lossy(&body[..eol]).trim().to_string();
+        let Ok(n) = usize::from_str_radix(&size, 16) else {
+            break;
+        };
+        let rest = &body[eol + 2..];
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.extend_from_slice(&rest[..n]);
+        body = rest.get(n + 2..).unwrap_or(&[]);
+    }
+    out
+}
+
+/// `stats.path.to.field` as u64 (0 when missing).
+pub fn num(v: &serde_json::Value, pointer: &str) -> u64 {
+    v.pointer(pointer).and_then(|x| x.as_u64()).unwrap_or(0)
+}
