@@ -135,6 +135,11 @@ pub fn audit_prefix(subject: &str) -> Vec<u8> {
     join(AUDIT, &[subject.as_bytes(), &[0]])
 }
 
+/// Key of a draft.
+pub fn draft(id: uuid::Uuid) -> Vec<u8> {
+    join(DRAFT, &[id.as_bytes()])
+}
+
 /// Key of an audit entry.
 pub fn audit(subject: &str, id: uuid::Uuid) -> Vec<u8> {
     join(&audit_prefix(subject), &[id.as_bytes()])

@@ -17,6 +17,9 @@ mod read;
 mod stats;
 mod tx;
 
+#[cfg(test)]
+mod tests;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
@@ -219,8 +222,9 @@ fn migrate(db: &sled::Db) -> Result<(), StoreError> {
         });
     }
     for version in found..SCHEMA_VERSION {
-        let step = MIGRATIONS
-            .get(version as usize - 1)
+        let step = (version as usize)
+            .checked_sub(1)
+            .and_then(|i| MIGRATIONS.get(i))
             .ok_or_else(|| StoreError::Record {
                 key: "meta/schema".into(),
                 detail: format!("no migration from version {version}"),

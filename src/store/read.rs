@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use super::{Store, StoreError, decode, keys};
-use crate::model::{Channel, Message, MessageId, Quarantined, Ticket, TicketState};
+use crate::model::{Channel, Draft, Message, MessageId, Quarantined, Ticket, TicketState};
 
 use super::tx::AuditEntry;
 
@@ -135,6 +135,16 @@ impl Store {
                     break;
                 }
             }
+        }
+        Ok(out)
+    }
+
+    /// Drafts, newest first.
+    pub fn drafts(&self, limit: Option<usize>) -> Result<Vec<Draft>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.db().scan_prefix(keys::DRAFT).rev().take(clamp(limit)) {
+            let (key, value) = item?;
+            out.push(decode(&key, &value)?);
         }
         Ok(out)
     }

@@ -88,6 +88,17 @@ impl Stats {
             .or_default() += 1;
     }
 
+    /// Moves one draft between states.
+    pub fn move_draft(&mut self, from: &str, to: &str) {
+        if from == to {
+            return;
+        }
+        if let Some(n) = self.drafts.by_state.get_mut(from) {
+            *n = n.saturating_sub(1);
+        }
+        *self.drafts.by_state.entry(to.to_string()).or_default() += 1;
+    }
+
     /// Counts a new draft in `state`.
     pub fn add_draft(&mut self, state: &str) {
         self.drafts.total += 1;

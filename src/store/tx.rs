@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Stats, Store, StoreError, decode, encode, keys};
-use crate::model::{Channel, Message, MessageId, Quarantined, Ticket};
+use crate::model::{Channel, Draft, DraftId, Message, MessageId, Quarantined, Ticket};
 
 /// One entry of the audit log.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
@@ -205,6 +205,22 @@ impl<'a> Tx<'a> {
         Ok(next)
     }
 
+    /// A draft by id.
+    pub fn draft(&self, id: DraftId) -> Result<Option<Draft>, StoreError> {
+        self.get_json(&keys::draft(id.0))
+    }
+
+    /// Writes a draft; counts it when new, moves its state count when changed.
+    pub fn put_draft(&mut self, draft: &Draft) -> Result<(), StoreError> {
+        let before = self.draft(draft.id)?;
+        match &before {
+            Some(old) => self.stats.move_draft(old.state.name(), draft.state.name()),
+            None => self.stats.add_draft(draft.state.name()),
+        }
+        self.put(keys::draft(draft.id.0), encode(draft));
+        Ok(())
+    }
+
     /// Reads a source cursor.
     pub fn cursor(&self, connector: &str, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.get(&keys::cursor(connector, name))
@@ -229,7 +245,23 @@ impl<'a> Tx<'a> {
     }
 
     /// Applies the batch atomically and returns once it is durable.
-    pub async fn commit(mut self) -> Result<CommitReport, StoreError> {
+    pub async fn commit(self) -> Result<CommitReport, StoreError> {
+        let store = self.store;
+        let writes = self.writes;
+        let apply = self.apply()?;
+        let sync = store.sync().await?;
+        Ok(CommitReport {
+            writes,
+            apply,
+            sync,
+        })
+    }
+
+    /// Applies the batch atomically and releases the writer lock, without
+    /// waiting for durability: the caller must `Store::sync` before it
+    /// acknowledges anything in it. This lets the next batch be built while
+    /// the previous one is being flushed (pipelined group commit).
+    pub fn apply(mut self) -> Result<Duration, StoreError> {
         let started = Instant::now();
         let stats_bytes = encode(&self.stats);
         self.batch.insert(keys::STATS, stats_bytes);
@@ -238,36 +270,36 @@ impl<'a> Tx<'a> {
             self.batch.insert(keys::raw_pack(self.raw_pack.id), pack);
         }
         let batch = std::mem::take(&mut self.batch);
-        let store = self.store;
-        if let Err(e) = store.db().apply_batch(batch) {
-            store.mark_unhealthy();
+        if let Err(e) = self.store.db().apply_batch(batch) {
+            self.store.mark_unhealthy();
             return Err(e.into());
         }
         // The batch is visible to readers now; the counters must match it.
-        store.set_stats(std::mem::take(&mut self.stats));
-        let applied = Instant::now();
-        let synced = async {
-            store.db().flush_async().await?;
-            store.sync_files().await
-        }
-        .await;
-        if let Err(e) = synced {
-            store.mark_unhealthy();
-            return Err(e);
-        }
-        store
-            .inner
-            .healthy
-            .store(true, std::sync::atomic::Ordering::Relaxed);
-        Ok(CommitReport {
-            writes: self.writes,
-            apply: applied - started,
-            sync: applied.elapsed(),
-        })
+        self.store.set_stats(std::mem::take(&mut self.stats));
+        Ok(started.elapsed())
     }
 }
 
 impl Store {
+    /// Makes everything applied so far durable: sled's flush, then (when
+    /// configured) fsync. One call covers every batch applied before it.
+    pub async fn sync(&self) -> Result<Duration, StoreError> {
+        let started = Instant::now();
+        let synced = async {
+            self.db().flush_async().await?;
+            self.sync_files().await
+        }
+        .await;
+        if let Err(e) = synced {
+            self.mark_unhealthy();
+            return Err(e);
+        }
+        self.inner
+            .healthy
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        Ok(started.elapsed())
+    }
+
     fn set_stats(&self, stats: Stats) {
         match self.inner.stats.write() {
             Ok(mut s) => *s = stats,
