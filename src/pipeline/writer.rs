@@ -1,6 +1,6 @@
 //! The writer stage: group commit. Each batch is deduplicated, linked to
-//! tickets, and committed as one atomic, durable sled
-//! batch; only then are the sources' acks sent.
+//! tickets and applied as one atomic sled batch; the syncer makes it
+//! durable, and only then are the sources' acks sent.
 
 use std::time::{Duration, Instant};
 
@@ -17,44 +17,71 @@ use crate::tickets::{self, TicketChange};
 /// does not turn into a busy loop.
 const FAILURE_PAUSE: Duration = Duration::from_millis(500);
 
+/// A batch applied to the store but not yet durable.
+struct Applied {
+    acks: Vec<(Ack, Outcome)>,
+    started: Instant,
+}
+
 pub(super) async fn run(
     store: Store,
     mut input: mpsc::Receiver<Vec<Prepared>>,
     metrics: Metrics,
     options: PipelineOptions,
 ) {
+    // Pipelined group commit: while the syncer flushes batch N, the writer
+    // builds and applies batch N+1. At most two applied batches wait, so
+    // the sources still feel a slow disk.
+    let (to_sync, syncing) = mpsc::channel(2);
+    let syncer = tokio::spawn(sync_loop(store.clone(), syncing, metrics.clone()));
     while let Some(batch) = input.recv().await {
         let started = Instant::now();
         let size = batch.len();
-        let (acks, result) = commit_batch(&store, batch, &metrics, &options).await;
+        let (acks, result) = apply_batch(&store, batch, &metrics, &options).await;
         match result {
-            Ok(report) => {
-                if std::env::var_os("OMNILISTEN_TRACE_COMMIT").is_some() {
-                    eprintln!(
-                        "batch {size}: total {:?} apply {:?} sync {:?}",
-                        started.elapsed(),
-                        report.apply,
-                        report.sync
-                    );
-                }
-                metrics
-                    .commit_seconds
-                    .observe(started.elapsed().as_secs_f64());
-                metrics.sync_seconds.observe(report.sync.as_secs_f64());
+            Ok(()) => {
                 metrics.batch_size.observe(size as f64);
-                for (ack, outcome) in acks {
-                    if let Some(ack) = ack {
-                        let _ = ack.send(Ok(outcome));
+                if to_sync.send(Applied { acks, started }).await.is_err() {
+                    break;
+                }
+            }
+            Err(e) => {
+                fail(acks, &e, &metrics);
+                tokio::time::sleep(FAILURE_PAUSE).await;
+            }
+        }
+    }
+    drop(to_sync);
+    if syncer.await.is_err() {
+        tracing::error!("The store syncer ended abnormally.");
+    }
+}
+
+/// Flushes applied batches, several at once when they queue up, and only
+/// then sends their acks.
+async fn sync_loop(store: Store, mut syncing: mpsc::Receiver<Applied>, metrics: Metrics) {
+    while let Some(first) = syncing.recv().await {
+        let mut group = vec![first];
+        while let Ok(more) = syncing.try_recv() {
+            group.push(more);
+        }
+        match store.sync().await {
+            Ok(took) => {
+                metrics.sync_seconds.observe(took.as_secs_f64());
+                for applied in group {
+                    metrics
+                        .commit_seconds
+                        .observe(applied.started.elapsed().as_secs_f64());
+                    for (ack, outcome) in applied.acks {
+                        if let Some(ack) = ack {
+                            let _ = ack.send(Ok(outcome));
+                        }
                     }
                 }
             }
             Err(e) => {
-                metrics.commit_failures.inc();
-                tracing::error!(error = %e, inputs = size, "Commit failed; sources will offer the inputs again.");
-                for (ack, _) in acks {
-                    if let Some(ack) = ack {
-                        let _ = ack.send(Err(NotStored(e.to_string())));
-                    }
+                for applied in group {
+                    fail(applied.acks, &e, &metrics);
                 }
                 tokio::time::sleep(FAILURE_PAUSE).await;
             }
@@ -62,17 +89,25 @@ pub(super) async fn run(
     }
 }
 
+fn fail(acks: Vec<(Ack, Outcome)>, e: &StoreError, metrics: &Metrics) {
+    metrics.commit_failures.inc();
+    tracing::error!(error = %e, inputs = acks.len(), "Commit failed; sources will offer the inputs again.");
+    for (ack, _) in acks {
+        if let Some(ack) = ack {
+            let _ = ack.send(Err(NotStored(e.to_string())));
+        }
+    }
+}
+
 type Ack = Option<tokio::sync::oneshot::Sender<AckResult>>;
 
-async fn commit_batch(
+/// Builds one transaction from a batch and applies it (not yet durable).
+async fn apply_batch(
     store: &Store,
     batch: Vec<Prepared>,
     metrics: &Metrics,
     options: &PipelineOptions,
-) -> (
-    Vec<(Ack, Outcome)>,
-    Result<crate::store::CommitReport, StoreError>,
-) {
+) -> (Vec<(Ack, Outcome)>, Result<(), StoreError>) {
     let mut tx = store.begin().await;
     let mut acks = Vec::with_capacity(batch.len());
     let mut failure = None;
@@ -104,7 +139,7 @@ async fn commit_batch(
         drop(tx);
         return (acks, Err(e));
     }
-    let result = tx.commit().await;
+    let result = tx.apply().map(|_| ());
     (acks, result)
 }
 
