@@ -4,12 +4,12 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::app::{open_store, pipeline_options};
 use crate::config::{Config, ConnectorKind};
-use crate::connectors::Outcome;
-use crate::connectors::files::{FileError, read_mail_file};
+use crate::connectors::files::{FileError, MailFile, historical_envelope};
+use crate::connectors::{AckResult, Outcome};
 use crate::metrics::Metrics;
 use crate::model::ConnectorId;
 use crate::pipeline::Pipeline;
@@ -49,6 +49,9 @@ pub enum IngestError {
     /// A file could not be read.
     #[error(transparent)]
     File(#[from] FileError),
+    /// The file-reading thread died.
+    #[error("the file reader stopped: {0}")]
+    Reader(String),
     /// The store could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -77,21 +80,28 @@ pub async fn ingest_files(
         pipeline_options(config),
     );
     let input = pipeline.sender();
-    let mut acks = Vec::new();
-    let mut summary = IngestSummary::default();
-    for path in files {
-        for mut envelope in read_mail_file(&id, path, max_bytes)? {
-            let (tx, rx) = oneshot::channel();
-            envelope.ack = Some(tx);
-            summary.read += 1;
-            if input.send(envelope).await.is_err() {
-                break;
+    // Files are read on a blocking thread, one mail at a time; both queues
+    // are bounded, so a huge mbox never sits in memory as a whole.
+    let (acks_tx, mut acks_rx) = mpsc::channel::<oneshot::Receiver<AckResult>>(4096);
+    let files = files.to_vec();
+    let reader = tokio::task::spawn_blocking(move || -> Result<u64, IngestError> {
+        let mut read = 0;
+        for path in &files {
+            for item in MailFile::open(path, max_bytes)? {
+                let (origin, raw) = item?;
+                let mut envelope = historical_envelope(&id, origin, raw);
+                let (tx, rx) = oneshot::channel();
+                envelope.ack = Some(tx);
+                if input.blocking_send(envelope).is_err() || acks_tx.blocking_send(rx).is_err() {
+                    return Ok(read);
+                }
+                read += 1;
             }
-            acks.push(rx);
         }
-    }
-    drop(input);
-    for rx in acks {
+        Ok(read)
+    });
+    let mut summary = IngestSummary::default();
+    while let Some(rx) = acks_rx.recv().await {
         match rx.await {
             Ok(Ok(Outcome::Stored(_))) => summary.stored += 1,
             Ok(Ok(Outcome::Duplicate(_))) => summary.duplicates += 1,
@@ -99,7 +109,11 @@ pub async fn ingest_files(
             _ => summary.not_stored += 1,
         }
     }
+    let read = reader
+        .await
+        .unwrap_or_else(|e| Err(IngestError::Reader(e.to_string())));
     pipeline.close().await;
     store.flush().await?;
+    summary.read = read?;
     Ok(summary)
 }

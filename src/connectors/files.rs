@@ -1,9 +1,11 @@
-//! Backfill: `.eml` and mbox files read into envelopes for `omnilisten ingest`.
+//! Backfill: `.eml` and mbox files read one mail at a time for `omnilisten ingest`.
 
+use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
+use mail_parser::mailbox::mbox::MessageIterator;
 
 use super::{Envelope, Payload, looks_like_mbox};
 use crate::model::ConnectorId;
@@ -19,45 +21,61 @@ pub struct FileError {
     pub source: std::io::Error,
 }
 
-/// Reads one file: an mbox yields one envelope per mail, anything else is one
-/// `.eml`. Envelopes are marked historical, so they never trigger
-/// acknowledgement mail.
-pub fn read_mail_file(
-    connector: &ConnectorId,
-    path: &Path,
-    max_bytes: u64,
-) -> Result<Vec<Envelope>, FileError> {
-    let err = |source| FileError {
-        path: path.to_path_buf(),
-        source,
-    };
-    let name = path.display().to_string();
-    if looks_like_mbox(path) {
-        let file = std::fs::File::open(path).map_err(err)?;
-        let mut out = Vec::new();
-        let iter = mail_parser::mailbox::mbox::MessageIterator::new(BufReader::new(file));
-        for (i, item) in iter.enumerate() {
-            let raw = item.map_err(err)?.unwrap_contents();
-            out.push(envelope(connector, format!("{name}#{}", i + 1), raw));
+/// The mails of one file, read lazily so an mbox of any size is streamed.
+pub enum MailFile {
+    /// A single `.eml`, not read yet.
+    Single(Option<PathBuf>, u64),
+    /// An mbox, read mail by mail.
+    Mbox(PathBuf, usize, MessageIterator<BufReader<File>>),
+}
+
+impl MailFile {
+    /// Opens `path`: an mbox (first line `From `) or a single mail.
+    pub fn open(path: &Path, max_bytes: u64) -> Result<MailFile, FileError> {
+        if looks_like_mbox(path) {
+            let file = File::open(path).map_err(|source| FileError {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let iter = MessageIterator::new(BufReader::new(file));
+            return Ok(MailFile::Mbox(path.to_path_buf(), 0, iter));
         }
-        return Ok(out);
+        Ok(MailFile::Single(Some(path.to_path_buf()), max_bytes))
     }
-    let raw = read_capped(path, max_bytes).map_err(err)?;
-    Ok(vec![envelope(connector, name, raw)])
 }
 
-/// Reads at most `max_bytes + 1` bytes, so an oversize file is recognised
-/// (and quarantined) without loading all of it.
-pub fn read_capped(path: &Path, max_bytes: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    let mut raw = Vec::new();
-    file.take(max_bytes.saturating_add(1))
-        .read_to_end(&mut raw)?;
-    Ok(raw)
+impl Iterator for MailFile {
+    /// Where the mail came from (`file` or `file#n`) and its bytes.
+    type Item = Result<(String, Vec<u8>), FileError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            MailFile::Single(path, max) => {
+                let path = path.take()?;
+                Some(
+                    read_capped(&path, *max)
+                        .map(|raw| (path.display().to_string(), raw))
+                        .map_err(|source| FileError { path, source }),
+                )
+            }
+            MailFile::Mbox(path, n, iter) => {
+                let item = iter.next()?;
+                *n += 1;
+                Some(
+                    item.map(|m| (format!("{}#{n}", path.display()), m.unwrap_contents()))
+                        .map_err(|source| FileError {
+                            path: path.clone(),
+                            source,
+                        }),
+                )
+            }
+        }
+    }
 }
 
-fn envelope(connector: &ConnectorId, origin: String, raw: Vec<u8>) -> Envelope {
+/// An envelope for a backfilled mail. Marked historical, so it never
+/// triggers acknowledgement mail.
+pub fn historical_envelope(connector: &ConnectorId, origin: String, raw: Vec<u8>) -> Envelope {
     Envelope {
         connector: connector.clone(),
         origin,
@@ -67,4 +85,15 @@ fn envelope(connector: &ConnectorId, origin: String, raw: Vec<u8>) -> Envelope {
         historical: true,
         ack: None,
     }
+}
+
+/// Reads at most `max_bytes + 1` bytes, so an oversize file is recognised
+/// (and quarantined) without loading all of it.
+pub fn read_capped(path: &Path, max_bytes: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = File::open(path)?;
+    let mut raw = Vec::new();
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut raw)?;
+    Ok(raw)
 }

@@ -161,3 +161,11 @@ pub(super) async fn quarantine(
     let list = state.store.quarantined(q.limit)?;
     Ok(Json(json!({ "quarantined": list })))
 }
+
+pub(super) async fn drafts(
+    State(state): State<AppState>,
+    Query(q): Query<LimitQuery>,
+) -> Result<Json<Value>, AppError> {
+    let list = state.store.drafts(q.limit)?;
+    Ok(Json(json!({ "drafts": list })))
+}

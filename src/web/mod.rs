@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/messages/{id}/raw", get(api::message_raw))
         .route("/api/tickets", get(api::tickets))
         .route("/api/tickets/{number}", get(api::ticket))
+        .route("/api/drafts", get(api::drafts))
         .route("/api/quarantine", get(api::quarantine))
         .with_state(state)
 }
