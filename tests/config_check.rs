@@ -141,6 +141,26 @@ fn check_prints_every_problem_and_exits_1() {
 }
 
 #[test]
+fn run_refuses_the_same_tree_with_the_same_messages() {
+    let planted = Planted::new();
+    let run = |sub: &str| {
+        Command::new(env!("CARGO_BIN_EXE_omnilisten"))
+            .arg(sub)
+            .arg("--config")
+            .arg(planted.path("omnilisten.toml"))
+            .output()
+            .expect("run omnilisten")
+    };
+    let check = run("check");
+    let daemon = run("run");
+    assert_eq!(daemon.status.code(), Some(1), "run must refuse the tree");
+    assert_eq!(
+        String::from_utf8_lossy(&daemon.stderr),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
 fn the_repository_default_tree_loads_without_problems() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let config = match config::load(&repo.join("omnilisten.toml")) {

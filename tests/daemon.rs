@@ -67,6 +67,24 @@ async fn samples_are_counted_once_and_a_restart_changes_nothing() {
         }
     }
     assert!(followups >= 1, "the samples include a follow-up");
+    // The bounce joins the ticket of the mail that bounced; robots open none.
+    let mut bounces = 0;
+    for m in &list {
+        match m["mail_kind"]["kind"].as_str() {
+            Some("bounce") => {
+                let original = &m["mail_kind"]["original_message_id"];
+                let bounced = list
+                    .iter()
+                    .find(|o| o["native_id"] == *original)
+                    .expect("the bounced mail is a sample");
+                assert_eq!(m["ticket"], bounced["ticket"], "{m}");
+                bounces += 1;
+            }
+            Some("auto_reply") => assert!(m["ticket"].is_null(), "{m}"),
+            _ => assert!(m["ticket"].is_string(), "a person's mail has a ticket: {m}"),
+        }
+    }
+    assert_eq!(bounces, 1);
 
     let (status, ticket) = daemon
         .get(&format!(
@@ -234,5 +252,32 @@ async fn metrics_expose_ingest_counters() {
         "{text}"
     );
     assert!(text.contains("omnilisten_store_commit_seconds"), "{text}");
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_complaint_from_two_people_is_linked_not_dropped() {
+    let tree = Tree::new();
+    let md = tree.maildir("inbox", "mail", "move");
+    let text = "双十二抢红包一直失败，页面显示系统繁忙，红包也没有到账，这是怎么回事？";
+    deliver(&md, "1.a", &mail("n1@x.cn", "红包", "", text));
+    let daemon = Daemon::start(&tree.config()).await;
+    daemon
+        .wait_stats(Duration::from_secs(30), |s| num(s, "/messages/total") == 1)
+        .await;
+    let pasted = format!("＠支付宝 {text}！！！//@小明:同问");
+    let other = String::from_utf8(mail("n2@x.cn", "红包失败", "", &pasted))
+        .expect("utf8")
+        .replace("xiaoming@example.cn", "lina@example.cn");
+    deliver(&md, "2.b", other.as_bytes());
+    let stats = daemon
+        .wait_stats(Duration::from_secs(30), |s| num(s, "/messages/total") == 2)
+        .await;
+    assert_eq!(num(&stats, "/near_duplicates"), 1, "{stats}");
+    let (_, list) = daemon.get("/api/messages").await;
+    let newest = &list["messages"][0];
+    let oldest = &list["messages"][1];
+    assert_eq!(newest["near_duplicate_of"][0], oldest["id"], "{list}");
+    assert!(newest["near_duplicate_of"][1].as_f64().unwrap_or(0.0) >= 0.5);
     daemon.stop().await;
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod cli;
 mod config_check;
 mod crash;
 mod daemon;
