@@ -79,7 +79,13 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             };
             init_logging(&cfg);
-            runtime.block_on(omnilisten::app::run(cfg, shutdown_signal(), None))?;
+            runtime.block_on(async {
+                // Handlers are installed before anything starts, so a SIGTERM
+                // during start-up is a graceful stop too, not a kill.
+                let shutdown = shutdown_signal()?;
+                omnilisten::app::run(cfg, shutdown, None).await?;
+                anyhow::Ok(())
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { config } => Ok(match load_or_report(&config) {
@@ -178,18 +184,16 @@ fn init_logging(cfg: &Config) {
     }
 }
 
-async fn shutdown_signal() {
+/// Installs the SIGTERM and SIGINT handlers now and returns a future that
+/// resolves on the first of them.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = %e, "Cannot watch SIGTERM; only SIGINT stops the daemon.");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+    let mut term = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM received."),
+            _ = int.recv() => tracing::info!("SIGINT received."),
         }
-    };
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM received."),
-        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received."),
-    }
+    })
 }

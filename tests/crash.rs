@@ -21,6 +21,22 @@ fn spawn_daemon(tree: &Tree, round: usize) -> Child {
         .expect("spawn omnilisten")
 }
 
+/// SIGTERM, then a graceful exit within 10 seconds.
+fn terminate(child: &mut Child) {
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(term.success());
+    let stopped = Instant::now();
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "graceful exit: {status:?}");
+    assert!(
+        stopped.elapsed() < Duration::from_secs(10),
+        "exit within 10 s"
+    );
+}
+
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").port()
@@ -69,14 +85,20 @@ fn sigkill_at_random_moments_loses_and_doubles_nothing() {
         let mut child = spawn_daemon(&tree, round);
         std::thread::sleep(delay(&mut seed, 150, 900));
         let pending = std::fs::read_dir(md.join("new")).expect("new/").count();
-        child.kill().expect("SIGKILL");
-        child.wait().expect("reap");
-        if pending > 0 {
-            kills_with_mail_pending += 1;
+        if round % 3 == 2 {
+            // Every third stop is a graceful one, mid-stream: it must drain
+            // and exit within 10 s.
+            terminate(&mut child);
+        } else {
+            child.kill().expect("SIGKILL");
+            child.wait().expect("reap");
+            if pending > 0 {
+                kills_with_mail_pending += 1;
+            }
         }
     }
     assert!(
-        kills_with_mail_pending >= 4,
+        kills_with_mail_pending >= 3,
         "only {kills_with_mail_pending} kills hit a daemon with mail to ingest"
     );
     writer.join().expect("writer thread");

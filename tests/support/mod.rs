@@ -171,7 +171,8 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
     } else {
         body.to_vec()
     };
-    (status, String::from_utf8(body).expect("UTF-8 body"))
+    // Raw mail may be any bytes; JSON answers are always UTF-8.
+    (status, String::from_utf8_lossy(&body).into_owned())
 }
 
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
