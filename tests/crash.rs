@@ -110,18 +110,7 @@ fn sigkill_at_random_moments_loses_and_doubles_nothing() {
         assert!(Instant::now() < deadline, "new/ never emptied");
         std::thread::sleep(Duration::from_millis(100));
     }
-    let term = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill -TERM");
-    assert!(term.success());
-    let stopped = Instant::now();
-    let status = child.wait().expect("wait");
-    assert!(status.success(), "graceful exit: {status:?}");
-    assert!(
-        stopped.elapsed() < Duration::from_secs(10),
-        "exit within 10 s"
-    );
+    terminate(&mut child);
 
     let store =
         Store::open(&tree.path().join("state"), StoreOptions::default()).expect("open store");
