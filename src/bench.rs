@@ -213,7 +213,7 @@ fn default_options() -> PipelineOptions {
         },
         keep_raw: true,
         near: NearSettings {
-            capacity: 20_000,
+            capacity: 10_000,
             threshold: 0.5,
         },
     }

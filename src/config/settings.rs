@@ -107,7 +107,7 @@ pub struct DedupConfig {
     /// perturbed short Chinese texts), in (0, 1].
     pub near_threshold: f32,
     /// `near_capacity`: cluster representatives the near-duplicate index
-    /// remembers (about 1.5 KB each); default 20 000.
+    /// remembers (about 1.5 KB each); default 10 000.
     pub near_capacity: usize,
 }
 
@@ -115,7 +115,7 @@ impl Default for DedupConfig {
     fn default() -> Self {
         DedupConfig {
             near_threshold: 0.5,
-            near_capacity: 20_000,
+            near_capacity: 10_000,
         }
     }
 }

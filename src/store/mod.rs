@@ -14,6 +14,7 @@
 mod durability;
 pub mod keys;
 mod read;
+mod record;
 mod stats;
 mod tx;
 

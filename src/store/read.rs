@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{Store, StoreError, decode, keys};
+use super::{Store, StoreError, decode, keys, record};
 use crate::model::{Channel, Draft, Message, MessageId, Quarantined, Ticket, TicketState};
 
 use super::tx::AuditEntry;
@@ -39,7 +39,7 @@ impl Store {
     pub fn message(&self, id: MessageId) -> Result<Option<Message>, StoreError> {
         let key = keys::message(id);
         match self.db().get(&key)? {
-            Some(bytes) => Ok(Some(decode(&key, &bytes)?)),
+            Some(bytes) => Ok(Some(record::decode_message(&key, &bytes)?)),
             None => Ok(None),
         }
     }
@@ -58,8 +58,18 @@ impl Store {
 
     /// Raw bytes kept for a message or quarantine entry.
     pub fn raw(&self, id: MessageId) -> Result<Option<Vec<u8>>, StoreError> {
-        let Some(pointer) = self.db().get(keys::raw(id))? else {
-            return Ok(None);
+        // Messages carry their pointer in their record; quarantine entries
+        // have a `raw/` key of their own.
+        let in_record = self
+            .db()
+            .get(keys::message(id))?
+            .and_then(|b| record::split(&b).0.map(<[u8]>::to_vec));
+        let pointer = match in_record {
+            Some(p) => p,
+            None => match self.db().get(keys::raw(id))? {
+                Some(p) => p.to_vec(),
+                None => return Ok(None),
+            },
         };
         let broken = |detail: &str| StoreError::Record {
             key: format!("raw/{id}"),
@@ -104,7 +114,7 @@ impl Store {
             None => {
                 for item in self.db().scan_prefix(keys::MSG).rev().take(limit) {
                     let (key, value) = item?;
-                    out.push(decode(&key, &value)?);
+                    out.push(record::decode_message(&key, &value)?);
                 }
             }
         }
@@ -204,7 +214,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         for item in self.db().scan_prefix(keys::MSG).rev().take(limit) {
             let (key, value) = item?;
-            f(decode(&key, &value)?);
+            f(record::decode_message(&key, &value)?);
         }
         Ok(())
     }

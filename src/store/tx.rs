@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Stats, Store, StoreError, decode, encode, keys};
+use super::{Stats, Store, StoreError, decode, encode, keys, record};
 use crate::model::{Channel, Draft, DraftId, Message, MessageId, Quarantined, Ticket};
 
 /// One entry of the audit log.
@@ -126,7 +126,11 @@ impl<'a> Tx<'a> {
 
     /// A message by id.
     pub fn message(&self, id: MessageId) -> Result<Option<Message>, StoreError> {
-        self.get_json(&keys::message(id))
+        let key = keys::message(id);
+        match self.get(&key)? {
+            Some(bytes) => Ok(Some(record::decode_message(&key, &bytes)?)),
+            None => Ok(None),
+        }
     }
 
     /// Stores a new message with its dedup entry, listing entry and raw bytes.
@@ -136,14 +140,16 @@ impl<'a> Tx<'a> {
             message.id.0.as_bytes().to_vec(),
         );
         self.put_blind(keys::channel_entry(message.channel, message.id), Vec::new());
-        if let Some(raw) = raw {
-            self.put_raw(message.id, raw);
-        }
-        self.update_message(message);
+        let pointer = raw.and_then(|raw| self.pack_raw(message.id, raw));
+        self.put(
+            keys::message(message.id),
+            record::encode_message(message, pointer.as_deref()),
+        );
         self.stats.add_message(message.channel);
     }
 
-    fn put_raw(&mut self, id: MessageId, raw: &[u8]) {
+    /// Appends raw bytes to this transaction's pack; returns the pointer.
+    fn pack_raw(&mut self, id: MessageId, raw: &[u8]) -> Option<Vec<u8>> {
         // Inputs are capped far below 4 GiB (max_message_bytes), and a
         // commit holds at most batch_max of them; refuse rather than wrap.
         let (Ok(offset), Ok(len)) = (
@@ -151,18 +157,20 @@ impl<'a> Tx<'a> {
             u32::try_from(raw.len()),
         ) else {
             tracing::error!(%id, "Raw pack over 4 GiB; raw bytes not kept.");
-            return;
+            return None;
         };
         self.raw_pack.bytes.extend_from_slice(raw);
-        self.put_blind(
-            keys::raw(id),
-            keys::raw_pointer(self.raw_pack.id, offset, len),
-        );
+        Some(keys::raw_pointer(self.raw_pack.id, offset, len))
     }
 
-    /// Rewrites an existing message record (e.g. when it joins a ticket).
-    pub fn update_message(&mut self, message: &Message) {
-        self.put(keys::message(message.id), encode(message));
+    /// Rewrites an existing message record, keeping its raw pointer.
+    pub fn update_message(&mut self, message: &Message) -> Result<(), StoreError> {
+        let key = keys::message(message.id);
+        let old = self.get(&key)?;
+        let pointer = old.as_deref().and_then(|b| record::split(b).0);
+        let value = record::encode_message(message, pointer);
+        self.put(key, value);
+        Ok(())
     }
 
     /// Keeps attachment content under its hash (content-addressed, so equal files are stored once).
@@ -173,7 +181,9 @@ impl<'a> Tx<'a> {
     /// Keeps an input that could not be parsed, with its raw bytes.
     pub fn quarantine(&mut self, entry: &Quarantined, raw: &[u8]) {
         self.put_blind(keys::quarantine(entry.id), encode(entry));
-        self.put_raw(entry.id, raw);
+        if let Some(pointer) = self.pack_raw(entry.id, raw) {
+            self.put_blind(keys::raw(entry.id), pointer);
+        }
         self.stats.quarantined += 1;
     }
 

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{AppError, AppState};
 use crate::model::{Channel, MessageId, TicketState};
-use crate::store::{MessageFilter, TicketFilter};
+use crate::store::{AuditEntry, MessageFilter, TicketFilter};
 
 pub(super) async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     let healthy = state.store.is_healthy();
@@ -143,7 +143,15 @@ pub(super) async fn ticket(
     for id in &ticket.messages {
         messages.extend(state.store.message(*id)?);
     }
-    let audit = state.store.audit_for(&number)?;
+    let mut audit = vec![AuditEntry {
+        at: ticket.created_at,
+        actor: "system:pipeline".into(),
+        action: "ticket.opened".into(),
+        subject: number.clone(),
+        before: None,
+        after: Some(json!({ "state": "new", "queue": ticket.queue, "priority": ticket.priority })),
+    }];
+    audit.extend(state.store.audit_for(&number)?);
     Ok(Json(
         json!({ "ticket": ticket, "messages": messages, "audit": audit }),
     ))
