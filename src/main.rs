@@ -58,6 +58,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // One TLS provider for the whole process (IMAP, SMTP): ring. Installing
+    // it explicitly avoids rustls guessing from crate features.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     match dispatch(cli.command) {
         Ok(code) => code,
