@@ -69,6 +69,7 @@ pub async fn ingest_files(
         .find(|c| c.id.0 == connector)
         .ok_or_else(|| IngestError::UnknownConnector(connector.to_string()))?;
     let max_bytes = match &found.kind {
+        ConnectorKind::Imap(i) => i.max_message_bytes,
         ConnectorKind::Maildir(m) => m.max_message_bytes,
     };
     let id = ConnectorId(connector.to_string());

@@ -172,7 +172,9 @@ fn the_repository_default_tree_loads_without_problems() {
         .iter()
         .find(|c| c.id.0 == "samples")
         .expect("connectors/samples.toml");
-    let ConnectorKind::Maildir(maildir) = &samples.kind;
+    let ConnectorKind::Maildir(maildir) = &samples.kind else {
+        panic!("samples is a maildir connector");
+    };
     assert_eq!(
         maildir.after,
         MaildirAfter::Keep,

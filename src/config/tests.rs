@@ -184,7 +184,9 @@ fn a_maildir_connector_with_every_key() {
     assert_eq!(config.connectors.len(), 1);
     let connector = &config.connectors[0];
     assert_eq!(connector.id, ConnectorId("support-mail".into()));
-    let ConnectorKind::Maildir(settings) = &connector.kind;
+    let ConnectorKind::Maildir(settings) = &connector.kind else {
+        panic!("a maildir connector: {connector:?}");
+    };
     let expected = MaildirConfig {
         path: maildir,
         after: MaildirAfter::Keep,
@@ -204,7 +206,9 @@ fn maildir_defaults() {
         "kind = \"maildir\"\npath = \"md\"\n",
     );
     let config = tree.load().expect("loads");
-    let ConnectorKind::Maildir(maildir) = &config.connectors[0].kind;
+    let ConnectorKind::Maildir(maildir) = &config.connectors[0].kind else {
+        panic!("a maildir connector");
+    };
     assert_eq!(maildir.after, MaildirAfter::Move);
     assert_eq!(maildir.poll_interval, Duration::from_secs(2));
     assert_eq!(maildir.max_message_bytes, 25 * 1024 * 1024);
@@ -217,7 +221,7 @@ fn connector_mistakes_are_all_reported() {
     tree.write("connectors/a.toml", "path = \"x\"\n");
     tree.write(
         "connectors/b.toml",
-        "kind = \"imap\"\npassword = \"hunter2\"\n",
+        "kind = \"weibo\"\npassword = \"hunter2\"\n",
     );
     tree.write(
         "connectors/c.toml",
@@ -245,10 +249,10 @@ fn connector_mistakes_are_all_reported() {
         ("d.toml", 3),
     ];
     assert_eq!(located, expected, "{problems:#?}");
-    assert_eq!(problems[1].2, "missing `kind`: one of `maildir`");
+    assert_eq!(problems[1].2, "missing `kind`: one of `imap`, `maildir`");
     assert_eq!(
         problems[2].2,
-        "unknown connector kind `imap`: known kinds are `maildir`"
+        "unknown connector kind `weibo`: known kinds are `imap`, `maildir`"
     );
     assert_eq!(
         problems[3].2,

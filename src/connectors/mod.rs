@@ -9,6 +9,7 @@
 //! [`Checkpoint`] and is committed in the same atomic batch as the message.
 
 pub mod files;
+pub mod imap;
 pub mod maildir;
 mod status;
 
@@ -47,6 +48,17 @@ pub struct Envelope {
 pub enum Payload {
     /// A whole RFC 5322 mail as received.
     Email(Vec<u8>),
+    /// Input the source already knows it cannot accept (an IMAP mail over
+    /// `max_message_bytes`, fetched as its header only): quarantined with
+    /// `reason`, so it never blocks the source.
+    Rejected {
+        /// The channel it arrived on.
+        channel: Channel,
+        /// What the source could keep of it.
+        raw: Vec<u8>,
+        /// Why, for the quarantine list.
+        reason: String,
+    },
 }
 
 impl Payload {
@@ -54,6 +66,7 @@ impl Payload {
     pub fn channel(&self) -> Channel {
         match self {
             Payload::Email(_) => Channel::Email,
+            Payload::Rejected { channel, .. } => *channel,
         }
     }
 
@@ -61,6 +74,7 @@ impl Payload {
     pub fn bytes(&self) -> &[u8] {
         match self {
             Payload::Email(b) => b,
+            Payload::Rejected { raw, .. } => raw,
         }
     }
 }

@@ -16,6 +16,8 @@ pub enum ConnectorState {
     Starting,
     /// Working or waiting for the next poll.
     Running,
+    /// Connected and waiting for new input (IMAP IDLE, or between polls).
+    Idle,
     /// Retrying after an error.
     BackingOff,
     /// The credentials were refused; waits for new ones.

@@ -52,6 +52,9 @@ pub fn prepare(
 ) -> Result<Ready, Refused> {
     match payload {
         Payload::Email(raw) => prepare_email(connector, raw, received_at, limits, rules),
+        Payload::Rejected { reason, .. } => Err(Refused {
+            reason: reason.clone(),
+        }),
     }
 }
 

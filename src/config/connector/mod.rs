@@ -1,6 +1,7 @@
 //! `connectors/*.toml`: one file per source instance; the file stem is the
 //! connector id and `kind` selects the source (`src/connectors/<kind>/`).
 
+mod imap;
 mod maildir;
 
 use std::path::{Path, PathBuf};
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+pub use imap::{ImapAfter, ImapAuth, ImapConfig, ImapStart, ImapTls};
 pub use maildir::{MaildirAfter, MaildirConfig};
 
 use super::Problem;
@@ -15,8 +17,8 @@ use super::secret::take_inline_secrets;
 use super::source::{FileCheck, SourceFile, quoted_list};
 use crate::model::{Channel, ConnectorId};
 
-/// The connector kinds this build knows (imap, wechat and weibo come later).
-pub const KNOWN_KINDS: [&str; 1] = ["maildir"];
+/// The connector kinds this build knows (wechat and weibo come later).
+pub const KNOWN_KINDS: [&str; 2] = ["imap", "maildir"];
 
 /// One configured source instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +34,8 @@ pub struct ConnectorConfig {
 /// What kind of source a connector is, with its settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnectorKind {
+    /// `kind = "imap"`.
+    Imap(ImapConfig),
     /// `kind = "maildir"`.
     Maildir(MaildirConfig),
 }
@@ -40,6 +44,7 @@ impl ConnectorKind {
     /// The `kind` value in the file.
     pub fn name(&self) -> &'static str {
         match self {
+            ConnectorKind::Imap(_) => "imap",
             ConnectorKind::Maildir(_) => "maildir",
         }
     }
@@ -47,13 +52,14 @@ impl ConnectorKind {
     /// The channel its messages arrive on.
     pub fn channel(&self) -> Channel {
         match self {
-            ConnectorKind::Maildir(_) => Channel::Email,
+            ConnectorKind::Imap(_) | ConnectorKind::Maildir(_) => Channel::Email,
         }
     }
 
     /// Whether the daemon starts it.
     pub fn enabled(&self) -> bool {
         match self {
+            ConnectorKind::Imap(imap) => imap.enabled,
             ConnectorKind::Maildir(maildir) => maildir.enabled,
         }
     }
@@ -112,6 +118,7 @@ fn kind<'a>(check: &mut FileCheck<'a>, document: Spanned<DeTable<'a>>) -> Option
     };
     let rest = Spanned::new(span, DeValue::Table(table));
     match kind.get_ref().as_str() {
+        Some("imap") => imap::check(check, rest).map(ConnectorKind::Imap),
         Some("maildir") => maildir::check(check, rest).map(ConnectorKind::Maildir),
         Some(other) => {
             let message = format!("unknown connector kind `{other}`: known kinds are {known}");
