@@ -178,6 +178,13 @@ fn init_logging(cfg: &Config) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&cfg.log.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
+    // async-imap logs every protocol line at TRACE, LOGIN and AUTHENTICATE
+    // included: its log is switched off whatever RUST_LOG says, so a secret
+    // can never reach the log. Our own IMAP code logs what matters.
+    let filter = match "async_imap=off".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
