@@ -18,9 +18,11 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, ConnectorKind, Durability};
+use crate::connectors::imap::ImapSource;
 use crate::connectors::maildir::MaildirSource;
 use crate::connectors::{SourceContext, StatusBoard};
 use crate::metrics::Metrics;
+use crate::outbound::Outbound;
 use crate::pipeline::{Limits, NearSettings, Pipeline, PipelineOptions};
 use crate::store::{Store, StoreError, StoreOptions};
 use crate::web::{AppState, router};
@@ -62,6 +64,7 @@ pub fn pipeline_options(config: &Config) -> PipelineOptions {
         .connectors
         .iter()
         .map(|c| match &c.kind {
+            ConnectorKind::Imap(i) => i.max_message_bytes,
             ConnectorKind::Maildir(m) => m.max_message_bytes,
         })
         .max()
@@ -91,11 +94,16 @@ pub async fn run(
     let store = open_store(&config).await?;
     let metrics = Metrics::new();
     let status = StatusBoard::default();
-    let pipeline = Pipeline::spawn(
+    // The outbox sender stops with everything else; it gets its own token
+    // because it starts before the pipeline that feeds it.
+    let outbound_stop = CancellationToken::new();
+    let outbound = Outbound::start(&config, &store, &metrics, &outbound_stop);
+    let pipeline = Pipeline::spawn_with(
         store.clone(),
         Arc::new(config.rules.clone()),
         metrics.clone(),
         pipeline_options(&config),
+        outbound.acknowledger.clone(),
     );
     let listener = TcpListener::bind(config.server.listen)
         .await
@@ -133,9 +141,13 @@ pub async fn run(
     shutdown.await;
     tracing::info!("Shutting down: no new input; draining.");
     stop.cancel();
+    outbound_stop.cancel();
     let drained = tokio::time::timeout(SHUTDOWN_DEADLINE, async {
         sources.wait().await;
         pipeline.close().await;
+        // A mail being handed over finishes first (each SMTP step has its
+        // timeout); one cut off by the deadline is `uncertain` next start.
+        outbound.stopped().await;
         if let Err(e) = store.flush().await {
             tracing::error!(error = %e, "Final flush failed.");
         }
@@ -168,6 +180,19 @@ fn start_sources(
             status: status.clone(),
         };
         match &connector.kind {
+            ConnectorKind::Imap(i) => {
+                if !i.enabled {
+                    continue;
+                }
+                status.register(&connector.id, "imap");
+                let source = ImapSource::new(i.clone());
+                tracker.spawn(async move {
+                    let id = ctx.id.clone();
+                    if let Err(e) = source.run(ctx).await {
+                        tracing::error!(connector = %id, error = %e, "Source stopped with an error.");
+                    }
+                });
+            }
             ConnectorKind::Maildir(m) => {
                 if !m.enabled {
                     continue;

@@ -15,6 +15,7 @@
 //! | `dedup` | exact dedup keys and the near-duplicate (MinHash) index |
 //! | `rules` | per-message rules and why they matched |
 //! | `tickets` | which ticket a message opens or joins |
+//! | `outbound` | outgoing mail: acknowledgements of new tickets, the outbox and its SMTP sender |
 //! | `pipeline` | bounded stages from raw input to durable, acknowledged messages |
 //! | `store` | the only code that touches sled |
 //! | `web` | the HTTP server: health, metrics, JSON API |
@@ -30,6 +31,7 @@ pub mod email;
 pub mod ingest;
 pub mod metrics;
 pub mod model;
+pub mod outbound;
 pub mod pipeline;
 pub mod rules;
 pub mod store;

@@ -38,6 +38,18 @@ pub struct Metrics {
     pub batch_size: Histogram,
     /// Failed commits.
     pub commit_failures: Counter,
+    /// Acknowledgements enqueued.
+    pub acknowledgements_queued: Counter,
+    /// New tickets not acknowledged, by reason (`auto_reply`, `over_cap`, ...).
+    pub acknowledgements_skipped: Family<Labels, Counter>,
+    /// Outgoing mail accepted by the SMTP server.
+    pub outbox_sent: Counter,
+    /// Outgoing mail refused for good or given up.
+    pub outbox_failed: Counter,
+    /// Temporary failures that will be retried.
+    pub outbox_retries: Counter,
+    /// Outbox entries by state (`pending`, `sending`, `uncertain`, `failed`).
+    pub outbox_entries: Family<Labels, Gauge>,
 }
 
 fn labels(key: &'static str, value: &str) -> Labels {
@@ -61,6 +73,12 @@ impl Metrics {
             sync_seconds: Histogram::new(exponential_buckets(0.0005, 2.0, 14)),
             batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 14)),
             commit_failures: Counter::default(),
+            acknowledgements_queued: Counter::default(),
+            acknowledgements_skipped: Family::default(),
+            outbox_sent: Counter::default(),
+            outbox_failed: Counter::default(),
+            outbox_retries: Counter::default(),
+            outbox_entries: Family::default(),
         };
         registry.register("messages_ingested", "Messages stored", m.ingested.clone());
         registry.register(
@@ -109,6 +127,7 @@ impl Metrics {
             "Commits that failed",
             m.commit_failures.clone(),
         );
+        register_outbox(&mut registry, &m);
         Metrics {
             registry: Arc::new(registry),
             ..m
@@ -143,6 +162,20 @@ impl Metrics {
             .set(i64::try_from(depth).unwrap_or(i64::MAX));
     }
 
+    /// Counts a new ticket that got no acknowledgement.
+    pub fn count_ack_skipped(&self, reason: &str) {
+        self.acknowledgements_skipped
+            .get_or_create(&labels("reason", reason))
+            .inc();
+    }
+
+    /// Sets how many outbox entries are in `state`.
+    pub fn set_outbox_entries(&self, state: &str, n: u64) {
+        self.outbox_entries
+            .get_or_create(&labels("state", state))
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -151,6 +184,39 @@ impl Metrics {
         }
         out
     }
+}
+
+fn register_outbox(registry: &mut Registry, m: &Metrics) {
+    registry.register(
+        "acknowledgements_queued",
+        "Acknowledgements of new tickets enqueued",
+        m.acknowledgements_queued.clone(),
+    );
+    registry.register(
+        "acknowledgements_skipped",
+        "New tickets not acknowledged, by reason",
+        m.acknowledgements_skipped.clone(),
+    );
+    registry.register(
+        "outbox_sent",
+        "Outgoing mail accepted by the SMTP server",
+        m.outbox_sent.clone(),
+    );
+    registry.register(
+        "outbox_failed",
+        "Outgoing mail refused for good or given up",
+        m.outbox_failed.clone(),
+    );
+    registry.register(
+        "outbox_retries",
+        "Outgoing mail attempts that failed temporarily",
+        m.outbox_retries.clone(),
+    );
+    registry.register(
+        "outbox_entries",
+        "Outbox entries by state; uncertain ones need a person",
+        m.outbox_entries.clone(),
+    );
 }
 
 impl Default for Metrics {

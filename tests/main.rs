@@ -6,5 +6,7 @@ mod cli;
 mod config_check;
 mod crash;
 mod daemon;
+mod imap;
 mod near_dup;
 mod samples;
+mod smtp;

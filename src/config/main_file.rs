@@ -8,9 +8,11 @@ use toml::Spanned;
 use toml::de::DeValue;
 
 use super::Problem;
+use super::outgoing;
 use super::raw::{RawDedup, RawLog, RawPipeline, RawServer, RawStore, SECTIONS};
 use super::settings::{
-    DedupConfig, Durability, LogConfig, LogFormat, PipelineConfig, ServerConfig, StoreConfig,
+    AcknowledgementConfig, DedupConfig, Durability, LogConfig, LogFormat, PipelineConfig,
+    ServerConfig, SmtpConfig, StoreConfig,
 };
 use super::source::{FileCheck, SourceFile, quoted_list};
 
@@ -22,6 +24,8 @@ pub struct Settings {
     pub pipeline: PipelineConfig,
     pub log: LogConfig,
     pub dedup: DedupConfig,
+    pub smtp: Option<SmtpConfig>,
+    pub acknowledgement: AcknowledgementConfig,
 }
 
 /// Checks the main file; every section absent from it keeps its defaults.
@@ -29,6 +33,7 @@ pub struct Settings {
 pub fn check(source: &SourceFile, base_dir: &Path) -> (Settings, Vec<Problem>) {
     let mut check = FileCheck::new(source, base_dir);
     let mut settings = Settings::default();
+    let mut acknowledgement_section = None;
     if let Some(document) = check.parse() {
         // Each section is deserialized on its own so that a mistake in one
         // does not hide the mistakes in the others.
@@ -50,11 +55,19 @@ pub fn check(source: &SourceFile, base_dir: &Path) -> (Settings, Vec<Problem>) {
                 "store" => apply(&mut check, value, store, &mut settings.store),
                 "pipeline" => apply(&mut check, value, pipeline, &mut settings.pipeline),
                 "log" => apply(&mut check, value, log, &mut settings.log),
+                "smtp" => settings.smtp = outgoing::smtp_section(&mut check, value),
+                "acknowledgement" => {
+                    acknowledgement_section = Some(key.span());
+                    let slot = &mut settings.acknowledgement;
+                    apply(&mut check, value, outgoing::acknowledgement, slot);
+                }
                 _ => apply(&mut check, value, dedup, &mut settings.dedup),
             }
         }
     }
     settings.store.path = base_dir.join(&settings.store.path);
+    let (smtp, ack) = (settings.smtp.as_ref(), &settings.acknowledgement);
+    outgoing::require_smtp(&mut check, smtp, ack, acknowledgement_section);
     (settings, check.into_problems())
 }
 

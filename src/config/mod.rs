@@ -12,6 +12,7 @@ mod connector;
 mod duration;
 mod fields;
 mod main_file;
+mod outgoing;
 mod problem;
 mod raw;
 mod secret;
@@ -22,13 +23,15 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use connector::{
-    ConnectorConfig, ConnectorKind, KNOWN_KINDS, MaildirAfter, MaildirConfig, id_from_file,
+    ConnectorConfig, ConnectorKind, ImapAfter, ImapAuth, ImapConfig, ImapStart, ImapTls,
+    KNOWN_KINDS, MaildirAfter, MaildirConfig, id_from_file,
 };
 pub use duration::parse_duration;
 pub use problem::{Problem, Problems};
 pub use secret::{INLINE_SECRET_KEYS, SecretError, SecretKeys, SecretRef, take_inline_secrets};
 pub use settings::{
-    DedupConfig, Durability, LogConfig, LogFormat, PipelineConfig, ServerConfig, StoreConfig,
+    AcknowledgementConfig, DedupConfig, Durability, LogConfig, LogFormat, PipelineConfig,
+    ServerConfig, SmtpConfig, SmtpTls, StoreConfig,
 };
 pub use source::{FileCheck, SourceFile, quoted_list};
 
@@ -49,6 +52,10 @@ pub struct Config {
     pub log: LogConfig,
     /// `[dedup]`.
     pub dedup: DedupConfig,
+    /// `[smtp]`: None when absent (nothing is sent).
+    pub smtp: Option<SmtpConfig>,
+    /// `[acknowledgement]`, with its template loaded when enabled.
+    pub acknowledgement: AcknowledgementConfig,
     /// `connectors/*.toml`, in file name order.
     pub connectors: Vec<ConnectorConfig>,
     /// `rules/*.toml`, in file name order then rule order.
@@ -65,7 +72,11 @@ pub fn load(config_path: &Path) -> Result<Config, Problems> {
     // so problems print `connectors/x.toml` rather than `./connectors/x.toml`.
     let root = config_path.parent().unwrap_or(Path::new(""));
     let source = SourceFile::read(config_path).map_err(|p| Problems(vec![p]))?;
-    let (settings, mut problems) = main_file::check(&source, root);
+    let (mut settings, mut problems) = main_file::check(&source, root);
+    if settings.acknowledgement.enabled {
+        let path = &settings.acknowledgement.template;
+        settings.acknowledgement.body = outgoing::load_template(path, &mut problems);
+    }
 
     let mut connectors = Vec::new();
     let mut known_ids = Vec::new();
@@ -93,6 +104,8 @@ pub fn load(config_path: &Path) -> Result<Config, Problems> {
         pipeline: settings.pipeline,
         log: settings.log,
         dedup: settings.dedup,
+        smtp: settings.smtp,
+        acknowledgement: settings.acknowledgement,
         connectors,
         rules,
     })

@@ -6,7 +6,15 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// The sections `omnilisten.toml` may have.
-pub const SECTIONS: [&str; 5] = ["server", "store", "pipeline", "log", "dedup"];
+pub const SECTIONS: [&str; 7] = [
+    "server",
+    "store",
+    "pipeline",
+    "log",
+    "dedup",
+    "smtp",
+    "acknowledgement",
+];
 
 /// `[server]`.
 #[derive(Debug, Default, Deserialize)]

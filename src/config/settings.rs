@@ -2,6 +2,10 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
+
+use super::SecretRef;
+use crate::outbound::Template;
 
 /// `[server]`: the HTTP server (health, metrics, JSON API).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +120,84 @@ impl Default for DedupConfig {
         DedupConfig {
             near_threshold: 0.5,
             near_capacity: 10_000,
+        }
+    }
+}
+
+/// `[smtp]`: the server outgoing mail is handed to. Absent: omnilisten sends nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpConfig {
+    /// `host`: the submission server.
+    pub host: String,
+    /// `port`: default 465 with `tls = "implicit"`, 587 with `starttls`, 25 with `none`.
+    pub port: u16,
+    /// `tls`: how the connection is protected; default `implicit`.
+    pub tls: SmtpTls,
+    /// `username`: log in as this user; no login when absent.
+    pub username: Option<String>,
+    /// `password_env` / `password_file`: the login password (required with `username`).
+    pub password: Option<SecretRef>,
+    /// `from`: the sender shown to customers, such as `支付宝客服 <help@alipay.com>`.
+    pub from: lettre::message::Mailbox,
+    /// `message_id_domain`: the right-hand side of our Message-IDs
+    /// (`<uuid@domain>`), by which our own mail and replies to it are
+    /// recognised; default `omnilisten.` + the domain of `from`.
+    pub message_id_domain: String,
+    /// `timeout`: for connecting and for each SMTP command; default 30 s.
+    pub timeout: Duration,
+}
+
+impl SmtpConfig {
+    /// Our own addresses (lowercase): `from`, and `username` when it is an address.
+    pub fn own_addresses(&self) -> Vec<String> {
+        let mut own = vec![self.from.email.to_string().to_lowercase()];
+        if let Some(user) = self.username.as_deref().filter(|u| u.contains('@')) {
+            own.push(user.to_lowercase());
+        }
+        own.dedup();
+        own
+    }
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// `"implicit"`: TLS from the first byte (SMTPS, port 465; RFC 8314's choice).
+    Implicit,
+    /// `"starttls"`: plain connect, then STARTTLS before anything else (port 587).
+    Starttls,
+    /// `"none"`: no encryption; only for a relay on loopback or with `allow_plaintext = true`.
+    None,
+}
+
+/// `[acknowledgement]`: the automatic "we received your mail" for new tickets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcknowledgementConfig {
+    /// `enabled`: default true when the section is present, false when it is absent.
+    pub enabled: bool,
+    /// `template`: the body's template, resolved against the config directory;
+    /// default `rules/templates/acknowledgement.txt`.
+    pub template: PathBuf,
+    /// The parsed template, once loaded (only when enabled).
+    pub body: Option<Template>,
+    /// `per_sender_per_hour`: most acknowledgements one address receives in
+    /// any sliding hour; default 3. 0 acknowledges nobody.
+    pub per_sender_per_hour: u32,
+    /// `no_reply_patterns`: a sender whose local part contains one of these
+    /// (case-insensitive) is a robot and never acknowledged.
+    pub no_reply_patterns: Vec<String>,
+}
+
+impl Default for AcknowledgementConfig {
+    fn default() -> Self {
+        AcknowledgementConfig {
+            enabled: false,
+            template: PathBuf::from("rules/templates/acknowledgement.txt"),
+            body: None,
+            per_sender_per_hour: 3,
+            no_reply_patterns: crate::outbound::DEFAULT_NO_REPLY_PATTERNS
+                .map(String::from)
+                .to_vec(),
         }
     }
 }

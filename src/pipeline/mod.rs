@@ -24,6 +24,7 @@ pub use prepare::{Limits, Ready, Refused, prepare};
 
 use crate::connectors::Envelope;
 use crate::metrics::Metrics;
+use crate::outbound::Acknowledger;
 use crate::rules::RuleSet;
 use crate::store::Store;
 
@@ -66,12 +67,24 @@ struct Prepared {
 }
 
 impl Pipeline {
-    /// Starts the stages on the current runtime.
+    /// Starts the stages on the current runtime; no acknowledgements.
     pub fn spawn(
         store: Store,
         rules: Arc<RuleSet>,
         metrics: Metrics,
         options: PipelineOptions,
+    ) -> Pipeline {
+        Pipeline::spawn_with(store, rules, metrics, options, None)
+    }
+
+    /// Starts the stages; the writer enqueues acknowledgements of new
+    /// tickets through `acknowledger`, in the ticket's own transaction.
+    pub fn spawn_with(
+        store: Store,
+        rules: Arc<RuleSet>,
+        metrics: Metrics,
+        options: PipelineOptions,
+        acknowledger: Option<Arc<Acknowledger>>,
     ) -> Pipeline {
         let (input, input_rx) = mpsc::channel(options.queue_capacity.max(1));
         let (prepared_tx, prepared_rx) = mpsc::channel(2);
@@ -95,7 +108,10 @@ impl Pipeline {
         let handle = tokio::runtime::Handle::current();
         let writer = std::thread::Builder::new()
             .name("omnilisten-writer".into())
-            .spawn(move || handle.block_on(writer::run(store, linked_rx, metrics, options)))
+            .spawn(move || {
+                let writer = writer::run(store, linked_rx, metrics, options, acknowledger);
+                handle.block_on(writer)
+            })
             .map_err(|e| tracing::error!(error = %e, "Cannot start the writer thread."))
             .ok();
         Pipeline {

@@ -2,6 +2,7 @@
 //! tickets and applied as one atomic sled batch; the syncer makes it
 //! durable, and only then are the sources' acks sent.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -10,6 +11,7 @@ use super::{PipelineOptions, Prepared, Ready, Refused};
 use crate::connectors::{AckResult, Envelope, NotStored, Outcome};
 use crate::metrics::Metrics;
 use crate::model::{MessageId, Quarantined};
+use crate::outbound::Acknowledger;
 use crate::store::{Store, StoreError, Tx};
 use crate::tickets::{self, TicketChange};
 
@@ -28,7 +30,9 @@ pub(super) async fn run(
     mut input: mpsc::Receiver<Vec<Prepared>>,
     metrics: Metrics,
     options: PipelineOptions,
+    acknowledger: Option<Arc<Acknowledger>>,
 ) {
+    let acknowledger = acknowledger.as_deref();
     // Pipelined group commit: while the syncer flushes batch N, the writer
     // builds and applies batch N+1. At most two applied batches wait, so
     // the sources still feel a slow disk.
@@ -37,7 +41,7 @@ pub(super) async fn run(
     while let Some(batch) = input.recv().await {
         let started = Instant::now();
         let size = batch.len();
-        let (acks, result) = apply_batch(&store, batch, &metrics, &options).await;
+        let (acks, result) = apply_batch(&store, batch, &metrics, &options, acknowledger).await;
         match result {
             Ok(()) => {
                 metrics.batch_size.observe(size as f64);
@@ -107,6 +111,7 @@ async fn apply_batch(
     batch: Vec<Prepared>,
     metrics: &Metrics,
     options: &PipelineOptions,
+    acknowledger: Option<&Acknowledger>,
 ) -> (Vec<(Ack, Outcome)>, Result<(), StoreError>) {
     let mut tx = store.begin().await;
     let mut acks = Vec::with_capacity(batch.len());
@@ -118,7 +123,7 @@ async fn apply_batch(
     {
         let ack = envelope.ack.take();
         let applied = match result {
-            Ok(ready) => apply_ready(&mut tx, &envelope, ready, metrics, options),
+            Ok(ready) => apply_ready(&mut tx, &envelope, ready, metrics, options, acknowledger),
             Err(refused) => apply_refused(&mut tx, &envelope, refused, metrics),
         };
         match applied {
@@ -149,6 +154,7 @@ fn apply_ready(
     ready: Ready,
     metrics: &Metrics,
     options: &PipelineOptions,
+    acknowledger: Option<&Acknowledger>,
 ) -> Result<Outcome, StoreError> {
     let Ready {
         mut message,
@@ -167,8 +173,12 @@ fn apply_ready(
         metrics.near_duplicates.inc();
     }
     match tickets::assign(tx, &mut message, &evaluation.actions)? {
-        TicketChange::Opened { .. } => {
+        TicketChange::Opened { number } => {
             metrics.tickets_opened.inc();
+            // Same transaction as the ticket: a crash keeps both or neither.
+            if let Some(acknowledger) = acknowledger {
+                acknowledger.consider(tx, envelope.historical, &message, &number)?;
+            }
         }
         TicketChange::Joined { .. } => {
             metrics.tickets_joined.inc();

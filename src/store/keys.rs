@@ -40,6 +40,13 @@ pub const DRAFT: &[u8] = b"draft/";
 /// Prefix of the audit log (`audit/` ‖ subject ‖ 0 ‖ uuid v7 → JSON `AuditEntry`),
 /// grouped by subject so a ticket's or draft's history is one prefix scan.
 pub const AUDIT: &[u8] = b"audit/";
+/// Prefix of outbox entries (`outbox/` ‖ uuid → JSON `OutboxEntry`).
+pub const OUTBOX: &[u8] = b"outbox/";
+/// Prefix of the outbox state index (`outstate/` ‖ state ‖ `/` ‖ uuid → empty),
+/// kept for every state but `sent`.
+pub const OUTBOX_STATE: &[u8] = b"outstate/";
+/// Prefix of per-sender acknowledgement times (`ackwin/` ‖ address → JSON list).
+pub const ACK_WINDOW: &[u8] = b"ackwin/";
 
 fn join(prefix: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     let len = prefix.len() + parts.iter().map(|p| p.len()).sum::<usize>();
@@ -143,6 +150,26 @@ pub fn draft(id: uuid::Uuid) -> Vec<u8> {
 /// Key of an audit entry.
 pub fn audit(subject: &str, id: uuid::Uuid) -> Vec<u8> {
     join(&audit_prefix(subject), &[id.as_bytes()])
+}
+
+/// Key of an outbox entry.
+pub fn outbox(id: uuid::Uuid) -> Vec<u8> {
+    join(OUTBOX, &[id.as_bytes()])
+}
+
+/// Prefix of the outbox entries in one state.
+pub fn outbox_state_prefix(state: &str) -> Vec<u8> {
+    join(OUTBOX_STATE, &[state.as_bytes(), b"/"])
+}
+
+/// Key of an outbox entry in the state index.
+pub fn outbox_state(state: &str, id: uuid::Uuid) -> Vec<u8> {
+    join(&outbox_state_prefix(state), &[id.as_bytes()])
+}
+
+/// Key of a sender's acknowledgement times.
+pub fn ack_window(sender: &str) -> Vec<u8> {
+    join(ACK_WINDOW, &[sender.as_bytes()])
 }
 
 /// Decodes the uuid that ends a key (`msg/`, `chan/...`, `quar/`).

@@ -13,6 +13,7 @@
 
 mod durability;
 pub mod keys;
+mod outbox;
 mod read;
 mod record;
 mod stats;
@@ -25,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
+pub use outbox::{OutboxEntry, OutboxFilter, OutboxId, OutboxState};
 pub use read::{MessageFilter, TicketFilter};
 pub use stats::{MessageCounts, StateCounts, Stats};
 pub use tx::{AuditEntry, CommitReport, Tx};

@@ -79,9 +79,16 @@ impl<'a> Tx<'a> {
         Ok(self.store.db().get(key)?.map(|v| v.to_vec()))
     }
 
-    fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+    pub(super) fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.batch.insert(key.as_slice(), value.as_slice());
         self.overlay.insert(key, Some(value));
+        self.writes += 1;
+    }
+
+    /// Removes a key; later reads in this transaction see it gone.
+    pub(super) fn remove(&mut self, key: Vec<u8>) {
+        self.batch.remove(key.as_slice());
+        self.overlay.insert(key, None);
         self.writes += 1;
     }
 
@@ -93,7 +100,7 @@ impl<'a> Tx<'a> {
         self.writes += 1;
     }
 
-    fn get_json<T: serde::de::DeserializeOwned>(
+    pub(super) fn get_json<T: serde::de::DeserializeOwned>(
         &self,
         key: &[u8],
     ) -> Result<Option<T>, StoreError> {

@@ -3,6 +3,7 @@
 
 mod api;
 mod error;
+mod outbox;
 
 use std::time::Instant;
 
@@ -41,5 +42,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tickets/{number}", get(api::ticket))
         .route("/api/drafts", get(api::drafts))
         .route("/api/quarantine", get(api::quarantine))
+        .route("/api/outbox", get(outbox::outbox))
         .with_state(state)
 }
