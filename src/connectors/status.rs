@@ -41,6 +41,9 @@ pub struct ConnectorStatus {
     pub last_error: Option<String>,
     /// Inputs made durable since start.
     pub ingested: u64,
+    /// Lag: inputs waiting at the source, per folder or endpoint, as of the
+    /// last check (0 once everything seen is durable).
+    pub lag: BTreeMap<String, u64>,
 }
 
 /// Shared table of connector statuses.
@@ -71,6 +74,13 @@ impl StatusBoard {
         });
     }
 
+    /// Records how many inputs wait at the source in `part` (a folder).
+    pub fn set_lag(&self, id: &ConnectorId, part: &str, waiting: u64) {
+        self.update(id, |s| {
+            s.lag.insert(part.to_string(), waiting);
+        });
+    }
+
     /// A snapshot for `/healthz`.
     pub fn snapshot(&self) -> BTreeMap<String, ConnectorStatus> {
         match self.inner.read() {
@@ -90,6 +100,7 @@ impl StatusBoard {
             last_success: None,
             last_error: None,
             ingested: 0,
+            lag: BTreeMap::new(),
         });
         f(entry);
     }

@@ -47,6 +47,14 @@ async fn after_seen_marks_stored_mail_and_nothing_else_changes() {
         m.len() == 3 && m.iter().all(|(_, f)| f.contains(&"Seen".to_string()))
     };
     wait_folder(&mut mailbox, "INBOX", seen).await;
+    // /healthz shows the connector and its lag: nothing left waiting.
+    let (status, health) = daemon.get("/healthz").await;
+    assert_eq!(status, 200);
+    let help = &health["connectors"]["help"];
+    assert_eq!(help["kind"], "imap", "{health}");
+    assert_eq!(help["lag"]["INBOX"], 0, "{health}");
+    assert_eq!(help["ingested"], 3, "{health}");
+    assert!(help["last_success"].is_string(), "{health}");
     daemon.stop().await;
     mailbox.logout().await;
 }

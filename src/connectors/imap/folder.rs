@@ -51,6 +51,8 @@ impl FolderSync<'_> {
             return Err(e);
         }
         let list = conn.sizes_from(position.uid.saturating_add(1)).await?;
+        let waiting = list.len() as u64;
+        self.ctx.status.set_lag(&self.ctx.id, self.folder, waiting);
         let mut inflight: VecDeque<Vec<Pending>> = VecDeque::new();
         let mut durable = 0;
         let batch = self.config.fetch_batch.max(1) as usize;
@@ -83,6 +85,9 @@ impl FolderSync<'_> {
                 Err(e) => settled = settled.and(Err(e)),
             }
         }
+        self.ctx
+            .status
+            .set_lag(&self.ctx.id, self.folder, waiting.saturating_sub(durable));
         fetched.and(settled).map(|()| durable)
     }
 
