@@ -22,6 +22,10 @@ pub struct ImapConfig {
     pub port: u16,
     /// `tls`: how the connection is protected; default `implicit`.
     pub tls: ImapTls,
+    /// `ca_file`: PEM certificates trusted in addition to the public roots
+    /// (a company CA, or a server's own certificate); relative to the config
+    /// directory. There is no switch that turns certificate checks off.
+    pub ca_file: Option<std::path::PathBuf>,
     /// `username` (required): the login name.
     pub username: String,
     /// `auth` with its secret: `password_env`/`password_file` or `token_file`.
@@ -103,6 +107,7 @@ struct RawImap {
     port: Option<Spanned<u16>>,
     tls: Option<Spanned<String>>,
     allow_plaintext: Option<bool>,
+    ca_file: Option<Spanned<String>>,
     username: Spanned<String>,
     auth: Option<Spanned<String>>,
     password_env: Option<Spanned<String>>,
@@ -151,6 +156,18 @@ pub(super) fn check<'a>(
     if let Some(port) = raw.port.as_ref().filter(|p| *p.get_ref() == 0) {
         check.report(port.span(), "port must be 1 to 65535");
     }
+    let ca_file = raw.ca_file.as_ref().and_then(|f| {
+        let path = check.resolve(f.get_ref());
+        if path.is_file() {
+            Some(path)
+        } else {
+            check.report(
+                f.span(),
+                &format!("ca_file {} does not exist", path.display()),
+            );
+            None
+        }
+    });
     let tls = tls?;
     Some(ImapConfig {
         host,
@@ -159,6 +176,7 @@ pub(super) fn check<'a>(
             Spanned::into_inner,
         ),
         tls,
+        ca_file,
         username: raw.username.into_inner(),
         auth: auth?,
         folders,

@@ -67,7 +67,12 @@ pub async fn connect(config: &ImapConfig) -> Result<Connection, ImapError> {
 }
 
 async fn handshake(tcp: TcpStream, config: &ImapConfig) -> Result<Transport, ImapError> {
-    match tokio::time::timeout(config.command_timeout, tls(tcp, &config.host)).await {
+    match tokio::time::timeout(
+        config.command_timeout,
+        tls(tcp, &config.host, config.ca_file.as_deref()),
+    )
+    .await
+    {
         Ok(result) => result,
         Err(_) => Err(ImapError::Timeout {
             command: "TLS handshake",

@@ -2,6 +2,7 @@
 //! webpki roots and the ring provider; no OpenSSL), behind one type.
 
 use std::io;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -38,8 +39,12 @@ impl Transport {
 }
 
 /// Runs the TLS handshake over `tcp`, checking the certificate for `host`
-/// against the webpki roots.
-pub async fn tls(tcp: TcpStream, host: &str) -> Result<Transport, ImapError> {
+/// against the webpki roots plus the certificates in `ca_file`.
+pub async fn tls(
+    tcp: TcpStream,
+    host: &str,
+    ca_file: Option<&Path>,
+) -> Result<Transport, ImapError> {
     let failed = |source| ImapError::Tls {
         host: host.to_string(),
         source,
@@ -49,7 +54,11 @@ pub async fn tls(tcp: TcpStream, host: &str) -> Result<Transport, ImapError> {
     // ring explicitly, so this does not depend on which provider the process
     // installed as its default.
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let mut roots =
+        rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca_file {
+        add_pem_roots(&mut roots, path).map_err(failed)?;
+    }
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| failed(io::Error::other(e)))?
@@ -60,6 +69,29 @@ pub async fn tls(tcp: TcpStream, host: &str) -> Result<Transport, ImapError> {
         .await
         .map_err(failed)?;
     Ok(Transport::Tls(Box::new(stream)))
+}
+
+/// Adds every certificate of a PEM file to `roots`; a file without one is
+/// an error, not a silent no-op.
+fn add_pem_roots(roots: &mut rustls::RootCertStore, path: &Path) -> io::Result<()> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let pem = std::fs::read(path)?;
+    let mut added = 0;
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+        roots
+            .add(cert)
+            .map_err(|e| io::Error::other(format!("{}: {e}", path.display())))?;
+        added += 1;
+    }
+    if added == 0 {
+        return Err(io::Error::other(format!(
+            "{}: no PEM certificate in it",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 impl AsyncRead for Transport {
