@@ -163,7 +163,7 @@ pub(super) fn check<'a>(
         } else {
             check.report(
                 f.span(),
-                &format!("ca_file {} does not exist", path.display()),
+                format!("ca_file {} does not exist", path.display()),
             );
             None
         }
