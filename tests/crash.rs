@@ -1,54 +1,14 @@
 //! Crash safety: mail delivered while the daemon is killed with SIGKILL at
 //! arbitrary moments and restarted ends up stored exactly once.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use omnilisten::store::{Store, StoreOptions};
 
+use crate::support::process::{free_port, seeded_delay, spawn_daemon, terminate};
 use crate::support::{Tree, deliver};
 
 const MAILS: usize = 5_000;
-
-fn spawn_daemon(tree: &Tree, round: usize) -> Child {
-    let log = std::fs::File::create(tree.path().join(format!("daemon-{round}.log"))).expect("log");
-    Command::new(env!("CARGO_BIN_EXE_omnilisten"))
-        .args(["run", "--config"])
-        .arg(tree.config())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("spawn omnilisten")
-}
-
-/// SIGTERM, then a graceful exit within 10 seconds.
-fn terminate(child: &mut Child) {
-    let term = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill -TERM");
-    assert!(term.success());
-    let stopped = Instant::now();
-    let status = child.wait().expect("wait");
-    assert!(status.success(), "graceful exit: {status:?}");
-    assert!(
-        stopped.elapsed() < Duration::from_secs(10),
-        "exit within 10 s"
-    );
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
-
-/// A seeded pseudo-random delay, so a failing schedule can be replayed.
-fn delay(seed: &mut u64, min_ms: u64, max_ms: u64) -> Duration {
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 7;
-    *seed ^= *seed << 17;
-    Duration::from_millis(min_ms + *seed % (max_ms - min_ms))
-}
 
 #[test]
 fn sigkill_at_random_moments_loses_and_doubles_nothing() {
@@ -83,7 +43,7 @@ fn sigkill_at_random_moments_loses_and_doubles_nothing() {
     let mut kills_with_mail_pending = 0;
     for round in 0..8 {
         let mut child = spawn_daemon(&tree, round);
-        std::thread::sleep(delay(&mut seed, 150, 900));
+        std::thread::sleep(seeded_delay(&mut seed, 150, 900));
         let pending = std::fs::read_dir(md.join("new")).expect("new/").count();
         if round % 3 == 2 {
             // Every third stop is a graceful one, mid-stream: it must drain

@@ -2,7 +2,7 @@
 //! tickets to a real SMTP receiver (aiosmtpd on loopback).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+
 use std::time::{Duration, Instant};
 
 use crate::support::smtp_sink::{Received, SmtpSink, free_port, received_in};
@@ -361,18 +361,6 @@ async fn mail_waits_for_a_server_that_is_down_and_goes_once_when_it_is_up() {
     daemon.stop().await;
 }
 
-/// Spawns the built binary on `tree`.
-fn spawn_binary(tree: &Tree) -> std::process::Child {
-    let log = std::fs::File::create(tree.path().join("daemon.log")).expect("log");
-    Command::new(env!("CARGO_BIN_EXE_omnilisten"))
-        .args(["run", "--config"])
-        .arg(tree.config())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("spawn omnilisten")
-}
-
 fn wait_for_file(dir: &Path, timeout: Duration) {
     let deadline = Instant::now() + timeout;
     while received_in(dir).is_empty() {
@@ -397,7 +385,7 @@ async fn a_crash_between_sending_and_sent_leaves_the_mail_uncertain_and_never_re
         "1.m",
         &mail("m@x.cn", "c@example.cn", "退款", "", "退款一直没到账。"),
     );
-    let mut child = spawn_binary(&tree);
+    let mut child = crate::support::process::spawn_daemon(&tree, "smtp");
     wait_for_file(slow_dir.path(), Duration::from_secs(30));
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");

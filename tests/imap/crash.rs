@@ -2,7 +2,6 @@
 //! arrive by APPEND: afterwards exactly 2,000 messages (the IMAP twin of
 //! `tests/crash.rs`).
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use omnilisten::store::{Store, StoreOptions};
@@ -10,44 +9,10 @@ use omnilisten::store::{Store, StoreOptions};
 use super::client::append_in_background;
 use super::imap_tree;
 use crate::support::dovecot::Dovecot;
+use crate::support::process::{free_port, seeded_delay, spawn_daemon, terminate};
 use crate::support::{http_get, num};
 
 const MAILS: usize = 2_000;
-
-fn spawn_daemon(tree: &crate::support::Tree, round: usize) -> Child {
-    let log = std::fs::File::create(tree.path().join(format!("daemon-{round}.log"))).expect("log");
-    Command::new(env!("CARGO_BIN_EXE_omnilisten"))
-        .args(["run", "--config"])
-        .arg(tree.config())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("spawn omnilisten")
-}
-
-/// SIGTERM, then a graceful exit within 10 seconds.
-fn terminate(child: &mut Child) {
-    let term = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill -TERM");
-    assert!(term.success());
-    let stopped = Instant::now();
-    let status = child.wait().expect("wait");
-    assert!(status.success(), "graceful exit: {status:?}");
-    assert!(
-        stopped.elapsed() < Duration::from_secs(10),
-        "exit within 10 s"
-    );
-}
-
-/// A seeded pseudo-random delay, so a failing schedule can be replayed.
-fn delay(seed: &mut u64, min_ms: u64, max_ms: u64) -> Duration {
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 7;
-    *seed ^= *seed << 17;
-    Duration::from_millis(min_ms + *seed % (max_ms - min_ms))
-}
 
 /// Polls the daemon's `/api/stats` until `n` messages are stored.
 async fn wait_total(addr: std::net::SocketAddr, n: u64, timeout: Duration) {
@@ -66,11 +31,6 @@ async fn wait_total(addr: std::net::SocketAddr, n: u64, timeout: Duration) {
         assert!(Instant::now() < deadline, "never reached {n}: {stats}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,7 +60,7 @@ async fn sigkill_at_random_moments_while_mail_arrives_stores_every_mail_once() {
     let mut kills_while_arriving = 0;
     for round in 0..7 {
         let mut child = spawn_daemon(&tree, round);
-        tokio::time::sleep(delay(&mut seed, 200, 900)).await;
+        tokio::time::sleep(seeded_delay(&mut seed, 200, 900)).await;
         if round % 3 == 2 {
             // Every third stop is graceful, mid-stream: drain and exit in time.
             terminate(&mut child);

@@ -397,7 +397,4 @@ fn install_once() {
     });
 }
 
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}
+use super::process::free_port;

@@ -37,11 +37,7 @@ impl Received {
     }
 }
 
-/// A free loopback port (bound, then released).
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}
+pub use super::process::free_port;
 
 impl SmtpSink {
     /// Starts a sink on a free port storing into `dir`.
