@@ -12,6 +12,7 @@ pub mod files;
 pub mod imap;
 pub mod maildir;
 mod status;
+pub mod wechat;
 
 use std::path::Path;
 
