@@ -20,12 +20,13 @@ use tokio_util::task::TaskTracker;
 use crate::config::{Config, ConnectorKind, Durability};
 use crate::connectors::imap::ImapSource;
 use crate::connectors::maildir::MaildirSource;
-use crate::connectors::{SourceContext, StatusBoard};
+use crate::connectors::wechat::xml::MAX_BODY_BYTES;
+use crate::connectors::{ConnectorState, SourceContext, StatusBoard};
 use crate::metrics::Metrics;
 use crate::outbound::Outbound;
 use crate::pipeline::{Limits, NearSettings, Pipeline, PipelineOptions};
 use crate::store::{Store, StoreError, StoreOptions};
-use crate::web::{AppState, router};
+use crate::web::{AppState, WechatEndpoint, WechatEndpoints, router};
 
 /// How long shutdown may take before the process gives up waiting.
 pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(9);
@@ -66,6 +67,7 @@ pub fn pipeline_options(config: &Config) -> PipelineOptions {
         .map(|c| match &c.kind {
             ConnectorKind::Imap(i) => i.max_message_bytes,
             ConnectorKind::Maildir(m) => m.max_message_bytes,
+            ConnectorKind::Wechat(_) => MAX_BODY_BYTES as u64,
         })
         .max()
         .unwrap_or(25 * 1024 * 1024);
@@ -119,7 +121,7 @@ pub async fn run(
 
     let stop = CancellationToken::new();
     let sources = TaskTracker::new();
-    start_sources(&config, &store, &pipeline, &status, &stop, &sources);
+    let wechat = start_sources(&config, &store, &pipeline, &status, &stop, &sources);
     sources.close();
 
     let state = AppState {
@@ -127,6 +129,7 @@ pub async fn run(
         metrics,
         status,
         started: Instant::now(),
+        wechat,
     };
     let web_stop = stop.clone();
     let web = tokio::spawn(async move {
@@ -144,6 +147,9 @@ pub async fn run(
     outbound_stop.cancel();
     let drained = tokio::time::timeout(SHUTDOWN_DEADLINE, async {
         sources.wait().await;
+        // In-flight webhooks get their acks first; the server's state holds
+        // pipeline senders, which must be gone before the pipeline closes.
+        let _ = web.await;
         pipeline.close().await;
         // A mail being handed over finishes first (each SMTP step has its
         // timeout); one cut off by the deadline is `uncertain` next start.
@@ -151,7 +157,6 @@ pub async fn run(
         if let Err(e) = store.flush().await {
             tracing::error!(error = %e, "Final flush failed.");
         }
-        let _ = web.await;
     })
     .await;
     match drained {
@@ -163,6 +168,8 @@ pub async fn run(
     Ok(())
 }
 
+/// Spawns the polling sources; returns the webhook endpoints the HTTP
+/// server serves (WeChat pushes arrive there, not through a task).
 fn start_sources(
     config: &Config,
     store: &Store,
@@ -170,7 +177,8 @@ fn start_sources(
     status: &StatusBoard,
     stop: &CancellationToken,
     tracker: &TaskTracker,
-) {
+) -> WechatEndpoints {
+    let mut wechat = Vec::new();
     for connector in &config.connectors {
         let ctx = SourceContext {
             id: connector.id.clone(),
@@ -206,6 +214,23 @@ fn start_sources(
                     }
                 });
             }
+            ConnectorKind::Wechat(w) => {
+                if !w.enabled {
+                    continue;
+                }
+                status.register(&connector.id, "wechat");
+                match WechatEndpoint::new(w, ctx) {
+                    Ok(endpoint) => {
+                        status.set_state(&connector.id, ConnectorState::Idle, None);
+                        wechat.push(endpoint);
+                    }
+                    Err(e) => {
+                        tracing::error!(connector = %connector.id, error = %e, "WeChat connector not started.");
+                        status.set_state(&connector.id, ConnectorState::Failed, Some(e));
+                    }
+                }
+            }
         }
     }
+    WechatEndpoints::new(wechat)
 }

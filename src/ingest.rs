@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::app::{open_store, pipeline_options};
 use crate::config::{Config, ConnectorKind};
 use crate::connectors::files::{FileError, MailFile, historical_envelope};
+use crate::connectors::wechat::xml::MAX_BODY_BYTES;
 use crate::connectors::{AckResult, Outcome};
 use crate::metrics::Metrics;
 use crate::model::ConnectorId;
@@ -71,7 +72,9 @@ pub async fn ingest_files(
     let max_bytes = match &found.kind {
         ConnectorKind::Imap(i) => i.max_message_bytes,
         ConnectorKind::Maildir(m) => m.max_message_bytes,
+        ConnectorKind::Wechat(_) => MAX_BODY_BYTES as u64,
     };
+    let channel = found.kind.channel();
     let id = ConnectorId(connector.to_string());
     let store = open_store(config).await?;
     let pipeline = Pipeline::spawn(
@@ -90,7 +93,7 @@ pub async fn ingest_files(
         for path in &files {
             for item in MailFile::open(path, max_bytes)? {
                 let (origin, raw) = item?;
-                let mut envelope = historical_envelope(&id, origin, raw);
+                let mut envelope = historical_envelope(&id, channel, origin, raw);
                 let (tx, rx) = oneshot::channel();
                 envelope.ack = Some(tx);
                 if input.blocking_send(envelope).is_err() || acks_tx.blocking_send(rx).is_err() {

@@ -50,6 +50,8 @@ pub struct Metrics {
     pub outbox_retries: Counter,
     /// Outbox entries by state (`pending`, `sending`, `uncertain`, `failed`).
     pub outbox_entries: Family<Labels, Gauge>,
+    /// WeChat webhook requests refused, by reason (`signature`, `timestamp`, ...).
+    pub wechat_rejected: Family<Labels, Counter>,
 }
 
 fn labels(key: &'static str, value: &str) -> Labels {
@@ -79,6 +81,7 @@ impl Metrics {
             outbox_failed: Counter::default(),
             outbox_retries: Counter::default(),
             outbox_entries: Family::default(),
+            wechat_rejected: Family::default(),
         };
         registry.register("messages_ingested", "Messages stored", m.ingested.clone());
         registry.register(
@@ -128,6 +131,11 @@ impl Metrics {
             m.commit_failures.clone(),
         );
         register_outbox(&mut registry, &m);
+        registry.register(
+            "wechat_rejected",
+            "WeChat webhook requests refused, by reason",
+            m.wechat_rejected.clone(),
+        );
         Metrics {
             registry: Arc::new(registry),
             ..m
@@ -145,6 +153,13 @@ impl Metrics {
     pub fn count_duplicate(&self, channel: &str) {
         self.duplicates
             .get_or_create(&labels("channel", channel))
+            .inc();
+    }
+
+    /// Counts a refused WeChat webhook request.
+    pub fn count_wechat_rejected(&self, reason: &str) {
+        self.wechat_rejected
+            .get_or_create(&labels("reason", reason))
             .inc();
     }
 

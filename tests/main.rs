@@ -10,3 +10,4 @@ mod imap;
 mod near_dup;
 mod samples;
 mod smtp;
+mod wechat;

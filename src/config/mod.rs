@@ -23,8 +23,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use connector::{
-    ConnectorConfig, ConnectorKind, ImapAfter, ImapAuth, ImapConfig, ImapStart, ImapTls,
-    KNOWN_KINDS, MaildirAfter, MaildirConfig, id_from_file,
+    ConnectorConfig, ConnectorKind, DEFAULT_API_BASE, ImapAfter, ImapAuth, ImapConfig, ImapStart,
+    ImapTls, KNOWN_KINDS, MaildirAfter, MaildirConfig, WechatConfig, WechatModes, id_from_file,
 };
 pub use duration::parse_duration;
 pub use problem::{Problem, Problems};

@@ -249,10 +249,13 @@ fn connector_mistakes_are_all_reported() {
         ("d.toml", 3),
     ];
     assert_eq!(located, expected, "{problems:#?}");
-    assert_eq!(problems[1].2, "missing `kind`: one of `imap`, `maildir`");
+    assert_eq!(
+        problems[1].2,
+        "missing `kind`: one of `imap`, `maildir`, `wechat`"
+    );
     assert_eq!(
         problems[2].2,
-        "unknown connector kind `weibo`: known kinds are `imap`, `maildir`"
+        "unknown connector kind `weibo`: known kinds are `imap`, `maildir`, `wechat`"
     );
     assert_eq!(
         problems[3].2,
@@ -343,4 +346,47 @@ fn the_repository_omnilisten_toml_spells_out_the_defaults() {
     assert_eq!(settings.pipeline, defaults.pipeline);
     assert_eq!(settings.log, defaults.log);
     assert_eq!(settings.dedup, defaults.dedup);
+}
+
+#[test]
+fn a_wechat_connector_with_defaults() {
+    let tree = Tree::new("");
+    tree.write(
+        "connectors/wx.toml",
+        "kind = \"wechat\"\ntoken_env = \"WX_TOKEN\"\naes_key_file = \"secrets/aes\"\napp_id = \"wx1\"\n",
+    );
+    let config = tree.load().expect("loads");
+    let ConnectorKind::Wechat(wechat) = &config.connectors[0].kind else {
+        panic!("not wechat: {:?}", config.connectors[0].kind);
+    };
+    assert_eq!(wechat.token, SecretRef::Env("WX_TOKEN".into()));
+    assert_eq!(
+        wechat.aes_key,
+        Some(SecretRef::File(tree.0.path().join("secrets/aes")))
+    );
+    assert_eq!(wechat.accept, WechatModes::ALL);
+    assert_eq!(wechat.timestamp_window, Duration::from_secs(300));
+    assert_eq!(wechat.api_base, DEFAULT_API_BASE);
+    assert!(wechat.enabled);
+}
+
+#[test]
+fn wechat_mistakes_are_reported_at_their_lines() {
+    let tree = Tree::new("");
+    tree.write(
+        "connectors/wx.toml",
+        "kind = \"wechat\"\ntoken = \"inline\"\napp_id = \"wx1\"\naccept = [\"safe\", \"loud\"]\ntimestamp_window = \"soon\"\n",
+    );
+    let problems = tree.problems();
+    let lines: Vec<usize> = problems.iter().map(|p| p.1).collect();
+    assert_eq!(lines, vec![1, 1, 2, 4, 5], "{problems:#?}");
+    let text = format!("{problems:?}");
+    assert!(text.contains("inline secrets are not allowed"), "{text}");
+    assert!(text.contains("missing token_env"), "{text}");
+    assert!(text.contains("need the EncodingAESKey"), "{text}");
+    assert!(text.contains("unknown mode `loud`"), "{text}");
+    assert!(
+        text.contains("timestamp_window: invalid duration"),
+        "{text}"
+    );
 }

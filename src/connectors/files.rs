@@ -1,4 +1,5 @@
-//! Backfill: `.eml` and mbox files read one mail at a time for `omnilisten ingest`.
+//! Backfill: `.eml` and mbox files read one mail at a time for `omnilisten ingest`,
+//! and saved WeChat push XML (plaintext), one push per file.
 
 use std::fs::File;
 use std::io::BufReader;
@@ -8,7 +9,7 @@ use chrono::Utc;
 use mail_parser::mailbox::mbox::MessageIterator;
 
 use super::{Envelope, Payload, looks_like_mbox};
-use crate::model::ConnectorId;
+use crate::model::{Channel, ConnectorId};
 
 /// A file that could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -73,13 +74,22 @@ impl Iterator for MailFile {
     }
 }
 
-/// An envelope for a backfilled mail. Marked historical, so it never
-/// triggers acknowledgement mail.
-pub fn historical_envelope(connector: &ConnectorId, origin: String, raw: Vec<u8>) -> Envelope {
+/// An envelope for a backfilled input of `channel` (a mail, or a WeChat
+/// push's XML). Marked historical, so it never triggers acknowledgements.
+pub fn historical_envelope(
+    connector: &ConnectorId,
+    channel: Channel,
+    origin: String,
+    raw: Vec<u8>,
+) -> Envelope {
+    let payload = match channel {
+        Channel::Wechat => Payload::Wechat(raw),
+        Channel::Email | Channel::Weibo => Payload::Email(raw),
+    };
     Envelope {
         connector: connector.clone(),
         origin,
-        payload: Payload::Email(raw),
+        payload,
         received_at: Utc::now(),
         checkpoint: None,
         historical: true,

@@ -49,6 +49,9 @@ pub struct Envelope {
 pub enum Payload {
     /// A whole RFC 5322 mail as received.
     Email(Vec<u8>),
+    /// One WeChat push as plaintext XML (decrypted first in safe mode), its
+    /// signature, freshness and AppID already checked.
+    Wechat(Vec<u8>),
     /// Input the source already knows it cannot accept (an IMAP mail over
     /// `max_message_bytes`, fetched as its header only): quarantined with
     /// `reason`, so it never blocks the source.
@@ -67,6 +70,7 @@ impl Payload {
     pub fn channel(&self) -> Channel {
         match self {
             Payload::Email(_) => Channel::Email,
+            Payload::Wechat(_) => Channel::Wechat,
             Payload::Rejected { channel, .. } => *channel,
         }
     }
@@ -74,7 +78,7 @@ impl Payload {
     /// The raw bytes.
     pub fn bytes(&self) -> &[u8] {
         match self {
-            Payload::Email(b) => b,
+            Payload::Email(b) | Payload::Wechat(b) => b,
             Payload::Rejected { raw, .. } => raw,
         }
     }

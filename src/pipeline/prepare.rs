@@ -6,10 +6,14 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::connectors::Payload;
+use crate::connectors::wechat::dedup::DedupKey;
+use crate::connectors::wechat::xml::{self, Event, PushKind};
 use crate::dedup::exact;
 use crate::dedup::near::Signature;
 use crate::email;
-use crate::model::{Attachment, Channel, ConnectorId, Details, Message, MessageId};
+use crate::model::{
+    Attachment, Author, Channel, ConnectorId, Details, MailKind, Message, MessageId, ThreadRefs,
+};
 use crate::rules::{self, Evaluation, RuleSet};
 use crate::text;
 
@@ -52,6 +56,7 @@ pub fn prepare(
 ) -> Result<Ready, Refused> {
     match payload {
         Payload::Email(raw) => prepare_email(connector, raw, received_at, limits, rules),
+        Payload::Wechat(raw) => prepare_wechat(connector, raw, received_at, rules),
         Payload::Rejected { reason, .. } => Err(Refused {
             reason: reason.clone(),
         }),
@@ -107,6 +112,91 @@ fn prepare_email(
         raw_size: raw.len() as u64,
     };
     Ok(finish(message, attachment_content, rules))
+}
+
+/// A WeChat push: the sender's OpenID as author, the words (or a readable
+/// line for what has none) as text, and the retry-proof dedup key as
+/// native id. Media stays at WeChat until the outbound API fetches it.
+fn prepare_wechat(
+    connector: &ConnectorId,
+    raw: &[u8],
+    received_at: DateTime<Utc>,
+    rules: &RuleSet,
+) -> Result<Ready, Refused> {
+    let push = xml::parse_push(raw).map_err(|e| Refused {
+        reason: e.to_string(),
+    })?;
+    let message = Message {
+        id: MessageId::new(),
+        channel: Channel::Wechat,
+        connector: connector.clone(),
+        native_id: DedupKey::of(&push).native_id(),
+        author: Author {
+            id: push.from_user_name.clone(),
+            name: None,
+            address: None,
+        },
+        subject: None,
+        text: push_text(&push.kind),
+        full_text: None,
+        attachments: Vec::new(),
+        thread: ThreadRefs::default(),
+        sent_at: DateTime::from_timestamp(push.create_time, 0),
+        received_at,
+        mail_kind: MailKind::Human,
+        details: Details::default(),
+        near_duplicate_of: None,
+        ticket: None,
+        raw_size: raw.len() as u64,
+    };
+    Ok(finish(message, Vec::new(), rules))
+}
+
+/// The customer's words, or a line saying what was sent.
+fn push_text(kind: &PushKind) -> String {
+    match kind {
+        PushKind::Text { content, .. } => content.clone(),
+        PushKind::Image { pic_url, .. } => format!("[image] {pic_url}"),
+        PushKind::Voice {
+            recognition: Some(words),
+            ..
+        } if !words.trim().is_empty() => words.clone(),
+        PushKind::Voice { format, .. } => format!("[voice message, {format}]"),
+        PushKind::Video { .. } => "[video]".to_string(),
+        PushKind::ShortVideo { .. } => "[short video]".to_string(),
+        PushKind::Location {
+            latitude,
+            longitude,
+            label,
+            ..
+        } => format!("[location] {label} ({latitude}, {longitude})"),
+        PushKind::Link {
+            title,
+            description,
+            url,
+            ..
+        } => format!("[link] {title}\n{description}\n{url}"),
+        PushKind::Event(event) => event_text(event),
+        PushKind::Unknown { msg_type, .. } => format!("[{msg_type} message]"),
+    }
+}
+
+fn event_text(event: &Event) -> String {
+    match event {
+        Event::Subscribe {
+            event_key: Some(key),
+            ..
+        } => format!("[event] subscribe via QR code {key}"),
+        Event::Location {
+            latitude,
+            longitude,
+            ..
+        } => format!("[event] LOCATION ({latitude}, {longitude})"),
+        other => match other.event_key() {
+            Some(key) => format!("[event] {} {key}", other.name()),
+            None => format!("[event] {}", other.name()),
+        },
+    }
 }
 
 /// Computes what every channel shares: the matching form, the signature and

@@ -1,18 +1,23 @@
-//! The HTTP server: health, metrics and the JSON API. `router(state)` is
+//! The HTTP server: health, metrics, the JSON API and the WeChat webhook
+//! (`wechat.rs`). `router(state)` is
 //! separate from serving so tests can call it without a socket.
 
 mod api;
 mod error;
 mod outbox;
+mod wechat;
 
 use std::time::Instant;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
 pub use error::AppError;
+pub use wechat::{ACK_WAIT, WechatEndpoint, WechatEndpoints};
 
 use crate::connectors::StatusBoard;
+use crate::connectors::wechat::xml::MAX_BODY_BYTES;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -27,6 +32,8 @@ pub struct AppState {
     pub status: StatusBoard,
     /// When the daemon started.
     pub started: Instant,
+    /// The WeChat accounts served at `/wechat/{connector_id}`.
+    pub wechat: WechatEndpoints,
 }
 
 /// All routes.
@@ -43,5 +50,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/drafts", get(api::drafts))
         .route("/api/quarantine", get(api::quarantine))
         .route("/api/outbox", get(outbox::outbox))
+        .route(
+            "/wechat/{connector_id}",
+            get(wechat::verify)
+                .post(wechat::push)
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
         .with_state(state)
 }

@@ -3,6 +3,7 @@
 
 mod imap;
 mod maildir;
+mod wechat;
 
 use std::path::{Path, PathBuf};
 
@@ -11,14 +12,15 @@ use toml::de::{DeTable, DeValue};
 
 pub use imap::{ImapAfter, ImapAuth, ImapConfig, ImapStart, ImapTls};
 pub use maildir::{MaildirAfter, MaildirConfig};
+pub use wechat::{DEFAULT_API_BASE, WechatConfig, WechatModes};
 
 use super::Problem;
 use super::secret::take_inline_secrets;
 use super::source::{FileCheck, SourceFile, quoted_list};
 use crate::model::{Channel, ConnectorId};
 
-/// The connector kinds this build knows (wechat and weibo come later).
-pub const KNOWN_KINDS: [&str; 2] = ["imap", "maildir"];
+/// The connector kinds this build knows (weibo comes later).
+pub const KNOWN_KINDS: [&str; 3] = ["imap", "maildir", "wechat"];
 
 /// One configured source instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +40,8 @@ pub enum ConnectorKind {
     Imap(ImapConfig),
     /// `kind = "maildir"`.
     Maildir(MaildirConfig),
+    /// `kind = "wechat"`.
+    Wechat(WechatConfig),
 }
 
 impl ConnectorKind {
@@ -46,6 +50,7 @@ impl ConnectorKind {
         match self {
             ConnectorKind::Imap(_) => "imap",
             ConnectorKind::Maildir(_) => "maildir",
+            ConnectorKind::Wechat(_) => "wechat",
         }
     }
 
@@ -53,6 +58,7 @@ impl ConnectorKind {
     pub fn channel(&self) -> Channel {
         match self {
             ConnectorKind::Imap(_) | ConnectorKind::Maildir(_) => Channel::Email,
+            ConnectorKind::Wechat(_) => Channel::Wechat,
         }
     }
 
@@ -61,6 +67,7 @@ impl ConnectorKind {
         match self {
             ConnectorKind::Imap(imap) => imap.enabled,
             ConnectorKind::Maildir(maildir) => maildir.enabled,
+            ConnectorKind::Wechat(wechat) => wechat.enabled,
         }
     }
 }
@@ -120,6 +127,7 @@ fn kind<'a>(check: &mut FileCheck<'a>, document: Spanned<DeTable<'a>>) -> Option
     match kind.get_ref().as_str() {
         Some("imap") => imap::check(check, rest).map(ConnectorKind::Imap),
         Some("maildir") => maildir::check(check, rest).map(ConnectorKind::Maildir),
+        Some("wechat") => wechat::check(check, rest).map(ConnectorKind::Wechat),
         Some(other) => {
             let message = format!("unknown connector kind `{other}`: known kinds are {known}");
             check.report(kind.span(), message);

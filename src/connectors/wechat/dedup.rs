@@ -101,6 +101,28 @@ impl DedupKey {
         }
         out
     }
+
+    /// The key as the stored message's `native_id`: `msg:<MsgId>:<OpenID>`
+    /// for a message (an OpenID has no `:`, a MsgId is digits, so the form is
+    /// unambiguous), `evt:` + the hex of [`DedupKey::to_bytes`] for an event,
+    /// whose EventKey may be any text.
+    pub fn native_id(&self) -> String {
+        match self {
+            DedupKey::Message {
+                from_user_name,
+                msg_id,
+            } => format!("msg:{msg_id}:{from_user_name}"),
+            DedupKey::Event { .. } => {
+                let bytes = self.to_bytes();
+                let mut out = String::with_capacity(4 + 2 * bytes.len());
+                out.push_str("evt:");
+                for b in bytes {
+                    out.push_str(&format!("{b:02x}"));
+                }
+                out
+            }
+        }
+    }
 }
 
 fn put(out: &mut Vec<u8>, part: &[u8]) {
@@ -198,5 +220,14 @@ mod tests {
         );
         let without = "<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime><MsgType>newthing</MsgType></xml>";
         assert!(matches!(key(without), DedupKey::Event { event, .. } if event == "newthing"));
+    }
+
+    #[test]
+    fn native_ids_are_readable_for_messages_and_distinct_for_events() {
+        assert_eq!(key(&text("oA", 42, 1)).native_id(), "msg:42:oA");
+        let click = key(&event("oA", 1, "CLICK", Some("K")));
+        let other = key(&event("oA", 1, "CLICK", Some("L")));
+        assert!(click.native_id().starts_with("evt:"));
+        assert_ne!(click.native_id(), other.native_id());
     }
 }

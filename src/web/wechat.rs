@@ -1,0 +1,349 @@
+//! `/wechat/{connector_id}`: the WeChat Official Account webhook.
+//!
+//! GET is the URL verification, POST a push in plaintext, compatible or safe
+//! mode. A push is answered `success` only once it is durable: WeChat
+//! redelivers anything not answered within 5 s, so a push whose store ack
+//! does not come within [`ACK_WAIT`] is answered 503 and stored once when
+//! the retry arrives (the dedup key is its native id). Every refusal stores
+//! nothing. The protocol itself is in `src/connectors/wechat/`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::AppState;
+use crate::config::{WechatConfig, WechatModes};
+use crate::connectors::wechat::crypto::{AesKey, CryptoError, SafeModeCipher};
+use crate::connectors::wechat::signature::{verify_msg_signature, verify_signature};
+use crate::connectors::wechat::xml::{self, XmlError};
+use crate::connectors::{Envelope, Outcome, Payload, SourceContext};
+use crate::metrics::Metrics;
+
+/// How long a push waits for its durable ack: under WeChat's 5 s, leaving
+/// time for the answer to travel.
+pub const ACK_WAIT: Duration = Duration::from_secs(4);
+
+/// One configured account, its secrets resolved.
+pub struct WechatEndpoint {
+    ctx: SourceContext,
+    token: String,
+    cipher: Option<SafeModeCipher>,
+    accept: WechatModes,
+    window: Duration,
+}
+
+impl WechatEndpoint {
+    /// Reads the connector's secrets. The error names the secret's source,
+    /// never its value.
+    pub fn new(config: &WechatConfig, ctx: SourceContext) -> Result<WechatEndpoint, String> {
+        let token = config.token.resolve().map_err(|e| format!("token: {e}"))?;
+        let cipher = match &config.aes_key {
+            Some(secret) => {
+                let text = secret.resolve().map_err(|e| format!("aes_key: {e}"))?;
+                let key = AesKey::from_encoding_aes_key(text.trim())
+                    .map_err(|e| format!("aes_key from {secret}: {e}"))?;
+                Some(SafeModeCipher::new(key, config.app_id.clone()))
+            }
+            None => None,
+        };
+        Ok(WechatEndpoint {
+            ctx,
+            token,
+            cipher,
+            accept: config.accept,
+            window: config.timestamp_window,
+        })
+    }
+}
+
+/// The running accounts by connector id; an id not here answers 404.
+#[derive(Clone, Default)]
+pub struct WechatEndpoints(Arc<HashMap<String, Arc<WechatEndpoint>>>);
+
+impl WechatEndpoints {
+    /// The endpoints served.
+    pub fn new(endpoints: Vec<WechatEndpoint>) -> WechatEndpoints {
+        let map = endpoints
+            .into_iter()
+            .map(|e| (e.ctx.id.0.clone(), Arc::new(e)))
+            .collect();
+        WechatEndpoints(Arc::new(map))
+    }
+
+    fn get(&self, id: &str) -> Option<Arc<WechatEndpoint>> {
+        self.0.get(id).cloned()
+    }
+}
+
+/// The query parameters WeChat sends.
+#[derive(Debug, Deserialize)]
+pub(super) struct WechatQuery {
+    signature: Option<String>,
+    msg_signature: Option<String>,
+    timestamp: Option<String>,
+    nonce: Option<String>,
+    echostr: Option<String>,
+    encrypt_type: Option<String>,
+}
+
+/// Why a request was refused; each maps to one status and one metric label.
+#[derive(Debug)]
+enum Refusal {
+    UnknownConnector,
+    MissingParameter(&'static str),
+    Signature,
+    Timestamp,
+    ModeNotAccepted(&'static str),
+    Xml(XmlError),
+    Crypto(CryptoError),
+    NotStored(String),
+}
+
+impl Refusal {
+    fn status_and_reason(&self) -> (StatusCode, &'static str) {
+        match self {
+            Refusal::UnknownConnector => (StatusCode::NOT_FOUND, "unknown_connector"),
+            Refusal::MissingParameter(_) => (StatusCode::BAD_REQUEST, "missing_parameter"),
+            Refusal::Signature => (StatusCode::UNAUTHORIZED, "signature"),
+            Refusal::Timestamp => (StatusCode::UNAUTHORIZED, "timestamp"),
+            Refusal::ModeNotAccepted(_) => (StatusCode::FORBIDDEN, "mode"),
+            Refusal::Xml(XmlError::TooLarge { .. }) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            Refusal::Xml(_) => (StatusCode::BAD_REQUEST, "xml"),
+            Refusal::Crypto(CryptoError::AppIdMismatch { .. }) => {
+                (StatusCode::UNAUTHORIZED, "app_id")
+            }
+            Refusal::Crypto(_) => (StatusCode::BAD_REQUEST, "crypto"),
+            Refusal::NotStored(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_stored"),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Refusal::UnknownConnector => "no such WeChat connector".to_string(),
+            Refusal::MissingParameter(name) => format!("missing query parameter {name}"),
+            Refusal::Signature => "bad signature".to_string(),
+            Refusal::Timestamp => "timestamp outside the accepted window".to_string(),
+            Refusal::ModeNotAccepted(mode) => format!("{mode} mode is not accepted here"),
+            Refusal::Xml(e) => e.to_string(),
+            Refusal::Crypto(e) => e.to_string(),
+            Refusal::NotStored(why) => format!("not stored, retry: {why}"),
+        }
+    }
+
+    /// Counts and logs the refusal, then answers it.
+    fn answer(self, connector: &str, metrics: &Metrics) -> Response {
+        let (status, reason) = self.status_and_reason();
+        metrics.count_wechat_rejected(reason);
+        let text = self.text();
+        tracing::warn!(connector, status = status.as_u16(), reason, detail = %text, "WeChat request refused.");
+        (status, text).into_response()
+    }
+}
+
+/// The URL verification: echo `echostr` when the signature holds; with
+/// `msg_signature` (the safe-mode form) the echo is decrypted first.
+pub(super) async fn verify(
+    State(state): State<AppState>,
+    Path(connector): Path<String>,
+    Query(query): Query<WechatQuery>,
+) -> Response {
+    match verify_inner(&state, &connector, &query) {
+        Ok(echo) => plain_text(echo),
+        Err(refusal) => refusal.answer(&connector, &state.metrics),
+    }
+}
+
+fn verify_inner(state: &AppState, connector: &str, q: &WechatQuery) -> Result<String, Refusal> {
+    let endpoint = state
+        .wechat
+        .get(connector)
+        .ok_or(Refusal::UnknownConnector)?;
+    let (timestamp, nonce) = timestamp_and_nonce(q)?;
+    let echostr = q
+        .echostr
+        .as_deref()
+        .ok_or(Refusal::MissingParameter("echostr"))?;
+    let Some(msg_signature) = q.msg_signature.as_deref() else {
+        let signature = q
+            .signature
+            .as_deref()
+            .ok_or(Refusal::MissingParameter("signature"))?;
+        if !verify_signature(&endpoint.token, timestamp, nonce, signature) {
+            return Err(Refusal::Signature);
+        }
+        check_fresh(&endpoint, timestamp)?;
+        return Ok(echostr.to_string());
+    };
+    let cipher = endpoint
+        .cipher
+        .as_ref()
+        .ok_or(Refusal::ModeNotAccepted("safe"))?;
+    if !verify_msg_signature(&endpoint.token, timestamp, nonce, echostr, msg_signature) {
+        return Err(Refusal::Signature);
+    }
+    check_fresh(&endpoint, timestamp)?;
+    cipher.decrypt(echostr).map_err(Refusal::Crypto)
+}
+
+/// A push: verify, decrypt, make durable, then answer `success`.
+pub(super) async fn push(
+    State(state): State<AppState>,
+    Path(connector): Path<String>,
+    Query(query): Query<WechatQuery>,
+    body: Bytes,
+) -> Response {
+    let Some(endpoint) = state.wechat.get(&connector) else {
+        return Refusal::UnknownConnector.answer(&connector, &state.metrics);
+    };
+    let checked = match checked_push(&endpoint, &query, &body) {
+        Ok(checked) => checked,
+        Err(refusal) => return refusal.answer(&connector, &state.metrics),
+    };
+    match store(&endpoint, checked).await {
+        // WeChat's "no passive reply": it neither retries nor tells the user anything.
+        Ok(()) => plain_text("success".to_string()),
+        Err(refusal) => refusal.answer(&connector, &state.metrics),
+    }
+}
+
+/// A verified push: its plaintext XML and the mode it came in.
+struct CheckedPush {
+    xml: Vec<u8>,
+    mode: &'static str,
+}
+
+fn checked_push(
+    endpoint: &WechatEndpoint,
+    q: &WechatQuery,
+    body: &[u8],
+) -> Result<CheckedPush, Refusal> {
+    let (timestamp, nonce) = timestamp_and_nonce(q)?;
+    // No encrypt_type, or `raw`, means plaintext (official FAQ, research §1).
+    let encrypted = match q.encrypt_type.as_deref() {
+        None | Some("raw") | Some("") => false,
+        Some(other) if other.eq_ignore_ascii_case("aes") => true,
+        Some(_) => return Err(Refusal::MissingParameter("encrypt_type=aes or raw")),
+    };
+    if !encrypted {
+        if !endpoint.accept.plain {
+            return Err(Refusal::ModeNotAccepted("plain"));
+        }
+        check_signature(endpoint, q, timestamp, nonce)?;
+        check_fresh(endpoint, timestamp)?;
+        xml::parse_push(body).map_err(Refusal::Xml)?;
+        return Ok(CheckedPush {
+            xml: body.to_vec(),
+            mode: "plain",
+        });
+    }
+    let envelope = xml::parse_envelope(body).map_err(Refusal::Xml)?;
+    // Compatible mode carries the plaintext fields next to `Encrypt`; only
+    // the encrypted copy is signed, so that is the one kept.
+    let compat = xml::parse_push(body).is_ok();
+    let (allowed, mode) = if compat {
+        (endpoint.accept.compat, "compat")
+    } else {
+        (endpoint.accept.safe, "safe")
+    };
+    let cipher = match (&endpoint.cipher, allowed) {
+        (Some(cipher), true) => cipher,
+        _ => return Err(Refusal::ModeNotAccepted(mode)),
+    };
+    // WeChat sends both signatures in these modes: check both.
+    if q.signature.is_some() {
+        check_signature(endpoint, q, timestamp, nonce)?;
+    }
+    let msg_signature = q.msg_signature.as_deref().ok_or(Refusal::Signature)?;
+    if !verify_msg_signature(
+        &endpoint.token,
+        timestamp,
+        nonce,
+        &envelope.encrypt,
+        msg_signature,
+    ) {
+        return Err(Refusal::Signature);
+    }
+    check_fresh(endpoint, timestamp)?;
+    let plain = cipher.decrypt(&envelope.encrypt).map_err(Refusal::Crypto)?;
+    xml::parse_push(plain.as_bytes()).map_err(Refusal::Xml)?;
+    Ok(CheckedPush {
+        xml: plain.into_bytes(),
+        mode,
+    })
+}
+
+async fn store(endpoint: &WechatEndpoint, push: CheckedPush) -> Result<(), Refusal> {
+    let envelope = Envelope {
+        connector: endpoint.ctx.id.clone(),
+        origin: format!("WeChat push ({} mode)", push.mode),
+        payload: Payload::Wechat(push.xml),
+        received_at: Utc::now(),
+        checkpoint: None,
+        historical: false,
+        ack: None,
+    };
+    let ack = tokio::time::timeout(ACK_WAIT, endpoint.ctx.submit(envelope)).await;
+    match ack {
+        Ok(Some(Ok(outcome))) => {
+            if let Outcome::Stored(_) = outcome {
+                endpoint.ctx.status.record_success(&endpoint.ctx.id, 1);
+            }
+            Ok(())
+        }
+        Ok(Some(Err(e))) => Err(Refusal::NotStored(e.0)),
+        Ok(None) => Err(Refusal::NotStored("shutting down".to_string())),
+        // The push may still become durable; WeChat's retry then counts as a duplicate.
+        Err(_) => Err(Refusal::NotStored(format!(
+            "no durable ack within {} s",
+            ACK_WAIT.as_secs()
+        ))),
+    }
+}
+
+fn timestamp_and_nonce(q: &WechatQuery) -> Result<(&str, &str), Refusal> {
+    let timestamp = q
+        .timestamp
+        .as_deref()
+        .ok_or(Refusal::MissingParameter("timestamp"))?;
+    let nonce = q
+        .nonce
+        .as_deref()
+        .ok_or(Refusal::MissingParameter("nonce"))?;
+    Ok((timestamp, nonce))
+}
+
+fn check_signature(
+    endpoint: &WechatEndpoint,
+    q: &WechatQuery,
+    timestamp: &str,
+    nonce: &str,
+) -> Result<(), Refusal> {
+    let signature = q.signature.as_deref().ok_or(Refusal::Signature)?;
+    if verify_signature(&endpoint.token, timestamp, nonce, signature) {
+        Ok(())
+    } else {
+        Err(Refusal::Signature)
+    }
+}
+
+/// Replay protection (research §7.12): the timestamp is signed, so a
+/// captured request cannot be given a fresh one.
+fn check_fresh(endpoint: &WechatEndpoint, timestamp: &str) -> Result<(), Refusal> {
+    let sent: i64 = timestamp.trim().parse().map_err(|_| Refusal::Timestamp)?;
+    let window = i64::try_from(endpoint.window.as_secs()).unwrap_or(i64::MAX);
+    if Utc::now().timestamp().abs_diff(sent) > window.unsigned_abs() {
+        return Err(Refusal::Timestamp);
+    }
+    Ok(())
+}
+
+fn plain_text(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
