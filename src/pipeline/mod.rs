@@ -183,13 +183,24 @@ async fn prepare_parallel(
             chunk
                 .into_iter()
                 .map(|envelope| {
-                    let result = prepare(
-                        &envelope.connector,
-                        &envelope.payload,
-                        envelope.received_at,
-                        &limits,
-                        &rules,
-                    );
+                    // A panic in a parser must not drop the input: the other
+                    // inputs of the batch still commit, and their checkpoints
+                    // (IMAP UIDs) would move past it. Quarantine it instead.
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        prepare(
+                            &envelope.connector,
+                            &envelope.payload,
+                            envelope.received_at,
+                            &limits,
+                            &rules,
+                        )
+                    }))
+                    .unwrap_or_else(|_| {
+                        Err(Refused {
+                            reason: "the parser panicked on this input (a bug; kept for a fix)"
+                                .into(),
+                        })
+                    });
                     Prepared { envelope, result }
                 })
                 .collect::<Vec<_>>()
@@ -200,9 +211,9 @@ async fn prepare_parallel(
     for part in [a, b] {
         match part {
             Ok(items) => out.extend(items),
-            // A panic in a parser is a bug; the inputs' ack senders are
-            // dropped with the task, so their sources retry them later.
-            Err(e) => tracing::error!(error = %e, "Prepare task panicked."),
+            // Only reachable if the runtime cancels the task: the inputs'
+            // ack senders are dropped, so their sources offer them again.
+            Err(e) => tracing::error!(error = %e, "Prepare task failed."),
         }
     }
     out
