@@ -153,7 +153,9 @@ impl Connection {
         let mut list = Vec::new();
         while let Some(fetch) = fetches.next().await? {
             if let Some(uid) = fetch.uid {
-                list.push((uid, fetch.size.unwrap_or(0)));
+                // An unknown size counts as oversized: never download a body
+                // whose size the server would not tell.
+                list.push((uid, fetch.size.unwrap_or(u32::MAX)));
             }
         }
         list.sort_unstable();

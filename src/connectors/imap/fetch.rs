@@ -54,6 +54,7 @@ impl FolderSync<'_> {
     ) -> Result<(), ImapError> {
         let mut fetches = conn.fetch(&uid_set(uids), "(UID BODY.PEEK[])").await?;
         let mut last = 0;
+        let mut received = Vec::with_capacity(uids.len());
         let outcome = loop {
             let fetch = match fetches.next().await {
                 Ok(Some(fetch)) => fetch,
@@ -73,10 +74,23 @@ impl FolderSync<'_> {
                 .failures
                 .payload(self.folder, position.validity, uid, body.to_vec());
             self.send(position, uid, payload, sent).await?;
+            received.push(uid);
             last = uid;
         };
         drop(fetches);
         match outcome {
+            // A requested mail the answer left out must not be skipped by
+            // the position moving past it: ask for it alone, which tells
+            // "expunged meanwhile" from a mail still there.
+            Ok(()) if !self.ctx.shutdown.is_cancelled() && received.len() < uids.len() => {
+                received.sort_unstable();
+                for &uid in uids {
+                    if received.binary_search(&uid).is_err() {
+                        self.send_single(conn, position, uid, sent).await?;
+                    }
+                }
+                Ok(())
+            }
             // One mail the server cannot deliver must not block the folder:
             // the rest are fetched one by one, and what is still refused is
             // quarantined with the server's answer.
