@@ -54,6 +54,9 @@ struct Writer {
     quote_depth: usize,
     /// The open `<p>` is an Outlook single-spaced line.
     single_spaced_p: bool,
+    /// Hidden elements (`<title>`, `<head>`) whose closing tag does not occur
+    /// in the rest of the document.
+    never_closed: Vec<String>,
 }
 
 impl Writer {
@@ -82,7 +85,16 @@ impl Writer {
         let whole = rest.get(..end).unwrap_or(rest);
         let self_closing = whole.ends_with("/>");
         if !closing && !self_closing && HIDDEN.contains(&name.as_str()) {
-            return end + skip_hidden(rest.get(end..).unwrap_or_default(), &name);
+            if self.never_closed.contains(&name) {
+                return end;
+            }
+            let skipped = skip_hidden(rest.get(end..).unwrap_or_default(), &name);
+            if skipped.is_none() {
+                // The rest only shrinks: no later tag of this name closes
+                // either, so a flood of them is not searched again each time.
+                self.never_closed.push(name.clone());
+            }
+            return end + skipped.unwrap_or(0);
         }
         self.element(&name, closing, whole);
         end
@@ -237,12 +249,19 @@ fn tag_end(rest: &str) -> usize {
 /// Bytes up to and including `</name ...>`. A script or style that never
 /// closes hides the rest; an unclosed `<head>` or `<title>` (legal HTML, the
 /// body follows) hides nothing.
-fn skip_hidden(rest: &str, name: &str) -> usize {
-    let lower = rest.to_ascii_lowercase();
-    match lower.find(&format!("</{name}")) {
-        Some(i) => i + tag_end(rest.get(i..).unwrap_or_default()),
-        None if matches!(name, "script" | "style") => rest.len(),
-        None => 0,
+/// None when `rest` holds no `</name` and the element hides nothing.
+fn skip_hidden(rest: &str, name: &str) -> Option<usize> {
+    // No lowercased copy of the rest: with many unclosed hidden tags that
+    // copy made hostile HTML quadratic.
+    let close = rest.match_indices("</").map(|(i, _)| i).find(|&i| {
+        rest.as_bytes()
+            .get(i + 2..i + 2 + name.len())
+            .is_some_and(|tag| tag.eq_ignore_ascii_case(name.as_bytes()))
+    });
+    match close {
+        Some(i) => Some(i + tag_end(rest.get(i..).unwrap_or_default())),
+        None if matches!(name, "script" | "style") => Some(rest.len()),
+        None => None,
     }
 }
 
@@ -293,6 +312,20 @@ fn is_cjk(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flood_of_unclosed_hidden_tags_is_searched_once() {
+        // Hostile HTML: each unclosed <title> used to copy and search the
+        // whole rest of the document (quadratic). The text must survive.
+        let html = format!(
+            "{}<p>退款还没到账</p>{}",
+            "<title>".repeat(50_000),
+            "<TITLE x>".repeat(50_000)
+        );
+        assert_eq!(html_to_text(&html), "退款还没到账");
+        let closed = "<Title>隐藏</TITLE><p>正文</p>";
+        assert_eq!(html_to_text(closed), "正文");
+    }
 
     #[test]
     fn qq_mail_divs_become_lines() {
