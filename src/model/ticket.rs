@@ -23,18 +23,21 @@ impl TicketNumber {
     }
 
     /// Finds a ticket number in a mail subject written as `[#20261127-000042]`.
+    /// Every `[#` is tried: `[#急] 回复：[#20261127-000042]` still finds it.
     pub fn find_in_subject(subject: &str) -> Option<TicketNumber> {
-        let start = subject.find("[#")?;
-        let rest = &subject[start + 2..];
-        let end = rest.find(']')?;
-        let candidate = &rest[..end];
-        let valid = candidate.len() == 15
-            && candidate.as_bytes()[8] == b'-'
-            && candidate
-                .bytes()
-                .enumerate()
-                .all(|(i, b)| i == 8 || b.is_ascii_digit());
-        valid.then(|| TicketNumber(candidate.to_string()))
+        subject.match_indices("[#").find_map(|(start, _)| {
+            let rest = subject.get(start + 2..)?;
+            let candidate = rest.get(..rest.find(']')?)?;
+            let valid = candidate.len() == 15
+                && candidate.bytes().enumerate().all(|(i, b)| {
+                    if i == 8 {
+                        b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                });
+            valid.then(|| TicketNumber(candidate.to_string()))
+        })
     }
 }
 
@@ -142,4 +145,25 @@ pub struct Ticket {
     pub created_at: DateTime<Utc>,
     /// When a message or a person last changed it.
     pub updated_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticket_numbers_are_found_after_other_brackets() {
+        let found = |s: &str| TicketNumber::find_in_subject(s).map(|t| t.0);
+        assert_eq!(
+            found("[#急] 回复：[#20261127-000042] 补充"),
+            Some("20261127-000042".into())
+        );
+        assert_eq!(
+            found("Re: [#20261127-000042]"),
+            Some("20261127-000042".into())
+        );
+        assert_eq!(found("[#2026112-0000421]"), None);
+        assert_eq!(found("[#20261127-00004２]"), None);
+        assert_eq!(found("[#"), None);
+    }
 }

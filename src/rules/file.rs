@@ -238,7 +238,12 @@ fn conditions(
         out.push(Condition::KeywordsAll(each(list, |v| keyword(check, v))));
     }
     if let Some(pattern) = raw.regex {
-        match RegexBuilder::new(pattern.get_ref()).build() {
+        // Rules match the folded (lowercased, NFKC) text, so a pattern written
+        // with capitals must not silently never match.
+        match RegexBuilder::new(pattern.get_ref())
+            .case_insensitive(true)
+            .build()
+        {
             Ok(regex) => out.push(Condition::Regex(regex)),
             Err(e) => check.report(
                 pattern.span(),
