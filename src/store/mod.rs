@@ -179,8 +179,7 @@ impl Store {
     /// Flushes and syncs everything; called on shutdown.
     pub async fn flush(&self) -> Result<(), StoreError> {
         let _guard = self.inner.write_lock.lock().await;
-        self.inner.db.flush_async().await?;
-        self.sync_files().await
+        self.sync().await.map(|_| ())
     }
 
     fn db(&self) -> &sled::Db {

@@ -65,7 +65,7 @@ pub(super) async fn messages(
     let store = state.store.clone();
     let list = tokio::task::spawn_blocking(move || store.messages(&filter))
         .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))??;
+        .map_err(|e| AppError::Internal(e.to_string()))??;
     Ok(Json(json!({ "messages": list })))
 }
 
@@ -127,7 +127,7 @@ pub(super) async fn tickets(
     let store = state.store.clone();
     let list = tokio::task::spawn_blocking(move || store.tickets(&filter))
         .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))??;
+        .map_err(|e| AppError::Internal(e.to_string()))??;
     Ok(Json(json!({ "tickets": list })))
 }
 

@@ -15,6 +15,9 @@ pub enum AppError {
     /// The request itself is wrong.
     #[error("{0}")]
     BadRequest(String),
+    /// A server-side task died; not the client's fault.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -25,6 +28,10 @@ impl IntoResponse for AppError {
         let status = match &self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal(e) => {
+                tracing::error!(error = %e, "Request task failed.");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             AppError::Store(e) => {
                 tracing::error!(error = %e, "Store error while serving a request.");
                 StatusCode::SERVICE_UNAVAILABLE

@@ -27,6 +27,6 @@ pub(super) async fn outbox(
         Ok::<_, crate::store::StoreError>((store.outbox_counts()?, store.outbox(&filter)?))
     })
     .await
-    .map_err(|e| AppError::BadRequest(e.to_string()))??;
+    .map_err(|e| AppError::Internal(e.to_string()))??;
     Ok(Json(json!({ "counts": counts, "outbox": entries })))
 }
