@@ -113,11 +113,24 @@ impl MaildirSource {
         name: String,
     ) -> Option<Pending> {
         let path = self.config.path.join(dir).join(&name);
-        let raw = match read_capped(&path, self.config.max_message_bytes) {
-            Ok(raw) => raw,
+        let max = self.config.max_message_bytes;
+        let read_path = path.clone();
+        // File reads block; keep them off the async workers.
+        let read = tokio::task::spawn_blocking(move || read_capped(&read_path, max)).await;
+        let raw = match read {
+            Ok(Ok(raw)) => raw,
+            // Moved away by another process meanwhile: nothing to say.
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Some(Pending::skipped(name, dir));
+            }
+            Ok(Err(e)) => {
+                // It stays in place and is tried again next scan; warn, or
+                // the mail would wait unseen forever.
+                tracing::warn!(connector = %ctx.id, file = %path.display(), error = %e, "Maildir file unreadable; it stays for the next scan.");
+                return Some(Pending::skipped(name, dir));
+            }
             Err(e) => {
-                // Another process may have moved it meanwhile; the next scan decides.
-                tracing::debug!(connector = %ctx.id, file = %path.display(), error = %e, "Maildir file unreadable.");
+                tracing::error!(connector = %ctx.id, error = %e, "Maildir read task failed.");
                 return Some(Pending::skipped(name, dir));
             }
         };
