@@ -95,10 +95,15 @@ static NOISE: LazyLock<Regex> = LazyLock::new(|| {
 /// A pure repost (`//@A:…` with no comment of its own) has an empty hashing
 /// form; callers should not treat two empty forms as duplicates of each other.
 pub fn dedup_form(s: &str) -> String {
-    let folded = fold(s);
+    dedup_form_of_folded(&fold(s))
+}
+
+/// [`dedup_form`] of text that is already [`fold`]ed, so the pipeline folds
+/// each message once for both rules and hashing.
+pub fn dedup_form_of_folded(folded: &str) -> String {
     let own = match folded.find("//@") {
         Some(at) => &folded[..at],
-        None => folded.as_str(),
+        None => folded,
     };
     let mut out = String::with_capacity(own.len());
     let mut run = RunCollapser::default();
@@ -151,6 +156,31 @@ fn is_pictograph(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_parts_then_joining_equals_folding_the_joined_text() {
+        // The pipeline folds subject and text separately and joins them with
+        // a space; that must equal folding "subject\ntext".
+        for (subject, text) in [
+            ("Ｒｅ：退款  ", "\n  我的ＲＥＦＵＮＤ\u{200B}没到账！！\n"),
+            ("", "花呗　逾期"),
+            ("转错账", ""),
+            ("A\u{30A}", "\u{301}b"),
+        ] {
+            let joined = [fold(subject), fold(text)]
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert_eq!(
+                joined,
+                fold(&format!("{subject}\n{text}")),
+                "{subject:?} {text:?}"
+            );
+        }
+        let t = "我的红包领不了！！！！//@小明:同问 http://t.cn/A6abc [怒]😡";
+        assert_eq!(dedup_form_of_folded(&fold(t)), dedup_form(t));
+    }
 
     #[test]
     fn fold_turns_full_width_ascii_into_ascii() {

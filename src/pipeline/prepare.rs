@@ -206,17 +206,23 @@ fn finish(
     attachment_content: Vec<(String, Vec<u8>)>,
     rules: &RuleSet,
 ) -> Ready {
-    let folded = text::fold(&format!(
-        "{}\n{}",
-        message.subject.as_deref().unwrap_or(""),
-        message.text
-    ));
+    // Folded once: fold turns the line break between subject and text into
+    // a space anyway, so joining the folded parts gives the same string.
+    let folded_text = text::fold(&message.text);
+    let folded_subject = message.subject.as_deref().map(text::fold);
+    let folded = match folded_subject.as_deref() {
+        Some(subject) if !subject.is_empty() && !folded_text.is_empty() => {
+            format!("{subject} {folded_text}")
+        }
+        Some(subject) if !subject.is_empty() => subject.to_string(),
+        _ => folded_text.clone(),
+    };
     let evaluation = rules::evaluate(rules, &message, &folded);
     if let Some(category) = &evaluation.actions.category {
         message.details.category = Some(category.clone());
     }
     message.details.tags = evaluation.actions.tags.clone();
-    let signature = Signature::of(&text::dedup_form(&message.text));
+    let signature = Signature::of(&text::dedup_form_of_folded(&folded_text));
     Ready {
         message,
         attachment_content,
