@@ -149,3 +149,22 @@ fn a_store_from_a_newer_build_is_refused() {
         Ok(_) => panic!("a newer store must be refused"),
     }
 }
+
+#[tokio::test]
+async fn large_raw_inputs_go_to_separate_packs_and_read_back_exactly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(dir.path());
+    let (a, b, c) = (message("big-a@x"), message("big-b@x"), message("small@x"));
+    let raw_a = vec![b'a'; 3 * 1024 * 1024];
+    let raw_b = vec![b'b'; 3 * 1024 * 1024];
+    let mut tx = store.begin().await;
+    tx.insert_message(&a, Some(&raw_a));
+    tx.insert_message(&b, Some(&raw_b));
+    tx.insert_message(&c, Some(b"small"));
+    tx.commit().await.expect("commit");
+    assert_eq!(store.raw(a.id).expect("raw"), Some(raw_a));
+    assert_eq!(store.raw(b.id).expect("raw"), Some(raw_b));
+    assert_eq!(store.raw(c.id).expect("raw"), Some(b"small".to_vec()));
+    let packs = store.db().scan_prefix(keys::RAW_PACK).count();
+    assert_eq!(packs, 2, "a pack is closed before it passes 4 MiB");
+}

@@ -49,7 +49,12 @@ pub struct Tx<'a> {
     raw_pack: RawPack,
 }
 
-/// The raw inputs of this transaction, written as one value on commit.
+/// Packs are closed at this size, so reading one mail's raw bytes never
+/// loads more than a few MB (a pack is read whole), while small mail still
+/// shares one value per few hundred mails.
+const RAW_PACK_BYTES: usize = 4 * 1024 * 1024;
+
+/// Raw inputs of this transaction, written as one value each on commit.
 struct RawPack {
     id: uuid::Uuid,
     bytes: Vec<u8>,
@@ -157,6 +162,11 @@ impl<'a> Tx<'a> {
 
     /// Appends raw bytes to this transaction's pack; returns the pointer.
     fn pack_raw(&mut self, id: MessageId, raw: &[u8]) -> Option<Vec<u8>> {
+        if !self.raw_pack.bytes.is_empty()
+            && self.raw_pack.bytes.len() + raw.len() > RAW_PACK_BYTES
+        {
+            self.close_raw_pack();
+        }
         // Inputs are capped far below 4 GiB (max_message_bytes), and a
         // commit holds at most batch_max of them; refuse rather than wrap.
         let (Ok(offset), Ok(len)) = (
@@ -168,6 +178,16 @@ impl<'a> Tx<'a> {
         };
         self.raw_pack.bytes.extend_from_slice(raw);
         Some(keys::raw_pointer(self.raw_pack.id, offset, len))
+    }
+
+    /// Puts the current pack into the batch and starts a new one.
+    fn close_raw_pack(&mut self) {
+        if self.raw_pack.bytes.is_empty() {
+            return;
+        }
+        let pack = std::mem::take(&mut self.raw_pack.bytes);
+        self.batch.insert(keys::raw_pack(self.raw_pack.id), pack);
+        self.raw_pack.id = uuid::Uuid::now_v7();
     }
 
     /// Rewrites an existing message record, keeping its raw pointer.
@@ -282,10 +302,7 @@ impl<'a> Tx<'a> {
         let started = Instant::now();
         let stats_bytes = encode(&self.stats);
         self.batch.insert(keys::STATS, stats_bytes);
-        if !self.raw_pack.bytes.is_empty() {
-            let pack = std::mem::take(&mut self.raw_pack.bytes);
-            self.batch.insert(keys::raw_pack(self.raw_pack.id), pack);
-        }
+        self.close_raw_pack();
         let batch = std::mem::take(&mut self.batch);
         if let Err(e) = self.store.db().apply_batch(batch) {
             self.store.mark_unhealthy();
