@@ -20,7 +20,6 @@ use tokio_util::task::TaskTracker;
 use crate::config::{Config, ConnectorKind, Durability};
 use crate::connectors::imap::ImapSource;
 use crate::connectors::maildir::MaildirSource;
-use crate::connectors::wechat::xml::MAX_BODY_BYTES;
 use crate::connectors::{ConnectorState, SourceContext, StatusBoard};
 use crate::metrics::Metrics;
 use crate::outbound::Outbound;
@@ -64,11 +63,7 @@ pub fn pipeline_options(config: &Config) -> PipelineOptions {
     let max_message_bytes = config
         .connectors
         .iter()
-        .map(|c| match &c.kind {
-            ConnectorKind::Imap(i) => i.max_message_bytes,
-            ConnectorKind::Maildir(m) => m.max_message_bytes,
-            ConnectorKind::Wechat(_) => MAX_BODY_BYTES as u64,
-        })
+        .map(|c| c.kind.max_message_bytes())
         .max()
         .unwrap_or(25 * 1024 * 1024);
     PipelineOptions {

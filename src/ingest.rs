@@ -7,9 +7,8 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::app::{open_store, pipeline_options};
-use crate::config::{Config, ConnectorKind};
+use crate::config::Config;
 use crate::connectors::files::{FileError, MailFile, historical_envelope};
-use crate::connectors::wechat::xml::MAX_BODY_BYTES;
 use crate::connectors::{AckResult, Outcome};
 use crate::metrics::Metrics;
 use crate::model::ConnectorId;
@@ -69,11 +68,7 @@ pub async fn ingest_files(
         .iter()
         .find(|c| c.id.0 == connector)
         .ok_or_else(|| IngestError::UnknownConnector(connector.to_string()))?;
-    let max_bytes = match &found.kind {
-        ConnectorKind::Imap(i) => i.max_message_bytes,
-        ConnectorKind::Maildir(m) => m.max_message_bytes,
-        ConnectorKind::Wechat(_) => MAX_BODY_BYTES as u64,
-    };
+    let max_bytes = found.kind.max_message_bytes();
     let channel = found.kind.channel();
     let id = ConnectorId(connector.to_string());
     let store = open_store(config).await?;

@@ -162,8 +162,7 @@ impl<'a> Tx<'a> {
 
     /// Appends raw bytes to this transaction's pack; returns the pointer.
     fn pack_raw(&mut self, id: MessageId, raw: &[u8]) -> Option<Vec<u8>> {
-        if !self.raw_pack.bytes.is_empty()
-            && self.raw_pack.bytes.len() + raw.len() > RAW_PACK_BYTES
+        if !self.raw_pack.bytes.is_empty() && self.raw_pack.bytes.len() + raw.len() > RAW_PACK_BYTES
         {
             self.close_raw_pack();
         }

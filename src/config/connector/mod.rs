@@ -62,6 +62,15 @@ impl ConnectorKind {
         }
     }
 
+    /// The largest input this connector accepts, in bytes.
+    pub fn max_message_bytes(&self) -> u64 {
+        match self {
+            ConnectorKind::Imap(imap) => imap.max_message_bytes,
+            ConnectorKind::Maildir(maildir) => maildir.max_message_bytes,
+            ConnectorKind::Wechat(_) => crate::connectors::wechat::xml::MAX_BODY_BYTES as u64,
+        }
+    }
+
     /// Whether the daemon starts it.
     pub fn enabled(&self) -> bool {
         match self {
