@@ -174,6 +174,11 @@ fn start_sources(
     tracker: &TaskTracker,
 ) -> WechatEndpoints {
     let mut wechat = Vec::new();
+    let instant_replies = config
+        .rules
+        .rules
+        .iter()
+        .any(|r| r.then.instant_reply.is_some());
     for connector in &config.connectors {
         let ctx = SourceContext {
             id: connector.id.clone(),
@@ -214,7 +219,7 @@ fn start_sources(
                     continue;
                 }
                 status.register(&connector.id, "wechat");
-                match WechatEndpoint::new(w, ctx) {
+                match WechatEndpoint::new(w, ctx, instant_replies) {
                     Ok(endpoint) => {
                         status.set_state(&connector.id, ConnectorState::Idle, None);
                         wechat.push(endpoint);

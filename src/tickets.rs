@@ -2,8 +2,11 @@
 //!
 //! A mail follows up a ticket when its subject carries the ticket number
 //! (`[#20261127-000042]`) or its `In-Reply-To`/`References` name a message
-//! of that ticket. A bounce joins the ticket of the mail that bounced. Any
-//! other message opens a new ticket when a rule asks for one.
+//! of that ticket. A bounce joins the ticket of the mail that bounced. A chat
+//! message (WeChat, Weibo) joins its author's conversation ticket on the same
+//! connector while that ticket is not resolved or closed: chats have no
+//! thread headers, and five lines typed in a row are one request. Any other
+//! message opens a new ticket when a rule asks for one.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -27,7 +30,7 @@ pub enum TicketChange {
     Joined {
         /// Its number.
         number: String,
-        /// Why: "subject", "in-reply-to", "references" or "bounce".
+        /// Why: "subject", "in-reply-to", "references", "bounce" or "conversation".
         via: &'static str,
         /// True when a resolved or pending ticket went back to open.
         reopened: bool,
@@ -67,6 +70,16 @@ fn find_followed_ticket(
     tx: &Tx<'_>,
     message: &Message,
 ) -> Result<Option<(String, &'static str)>, StoreError> {
+    if message.channel != Channel::Email {
+        if let Some(number) =
+            tx.conversation_ticket(message.channel, &message.connector.0, &message.author.id)?
+            && let Some(ticket) = tx.ticket(&number)?
+            && !matches!(ticket.state, TicketState::Resolved | TicketState::Closed)
+        {
+            return Ok(Some((number, "conversation")));
+        }
+        return Ok(None);
+    }
     if let Some(number) = message
         .subject
         .as_deref()
@@ -171,6 +184,14 @@ fn open(
     };
     tx.put_ticket(&ticket);
     tx.stats_mut().add_ticket(TicketState::New);
+    if message.channel != Channel::Email {
+        tx.set_conversation_ticket(
+            message.channel,
+            &message.connector.0,
+            &message.author.id,
+            &number.0,
+        );
+    }
     // No audit entry for the opening itself: the ticket's `created_at` is
     // that record, and one key fewer per message is ~15 % of ingest cost.
     // `/api/tickets/{number}` shows it as the first entry.

@@ -83,6 +83,61 @@ impl WechatClient {
     }
 }
 
+impl WechatClient {
+    /// The text of a passive reply, checked as WeChat would: the envelope's
+    /// `MsgSignature` over its own timestamp and nonce, the AppID, and the
+    /// To/From of the push swapped.
+    fn reply_text(&self, body: &str) -> String {
+        let xml = if body.contains("<Encrypt>") {
+            let encrypt = between(body, "<Encrypt><![CDATA[", "]]></Encrypt>");
+            let sig = between(body, "<MsgSignature><![CDATA[", "]]></MsgSignature>");
+            let ts = between(body, "<TimeStamp>", "</TimeStamp>");
+            let nonce = between(body, "<Nonce><![CDATA[", "]]></Nonce>");
+            assert_eq!(
+                sig,
+                msg_signature(TOKEN, &ts, &nonce, &encrypt),
+                "reply signature"
+            );
+            self.cipher
+                .decrypt(&encrypt)
+                .expect("reply decrypts with our AppID")
+        } else {
+            body.to_string()
+        };
+        assert_eq!(
+            between(&xml, "<ToUserName><![CDATA[", "]]>"),
+            OPENID,
+            "{xml}"
+        );
+        assert_eq!(
+            between(&xml, "<FromUserName><![CDATA[", "]]>"),
+            "gh_account",
+            "{xml}"
+        );
+        assert_eq!(between(&xml, "<MsgType><![CDATA[", "]]>"), "text", "{xml}");
+        between(&xml, "<Content><![CDATA[", "]]></Content>")
+    }
+}
+
+fn between(text: &str, start: &str, end: &str) -> String {
+    let from = text.find(start).map(|i| i + start.len());
+    let from = from.unwrap_or_else(|| panic!("no {start} in {text}"));
+    let to = text[from..]
+        .find(end)
+        .unwrap_or_else(|| panic!("no {end} in {text}"));
+    text[from..from + to].to_string()
+}
+
+/// The ticket number quoted in an instant reply.
+fn ticket_in(reply: &str) -> String {
+    let digits: String = reply
+        .split(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .find(|w| w.len() == 15 && w.as_bytes().get(8) == Some(&b'-'))
+        .unwrap_or_else(|| panic!("no ticket number in {reply}"))
+        .to_string();
+    digits
+}
+
 fn key() -> AesKey {
     AesKey::from_bytes(*b"0123456789abcdefghijklmnopqrstuv")
 }
@@ -193,59 +248,85 @@ async fn url_verification_echoes_plain_and_decrypts_safe() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_text_push_is_stored_once_and_its_retry_counted_as_a_duplicate() {
+async fn a_text_push_is_stored_once_and_its_retry_answered_with_the_same_reply() {
     let tree = wechat_tree();
     let daemon = Daemon::start(&tree.config()).await;
     let wechat = WechatClient::new(daemon.addr);
     let xml = text_push(6_054_768_590_064_713_728, "我的订单还没到 🙁");
-    assert_eq!(
-        wechat.push_plain("wx", &xml).await,
-        (200, "success".to_string())
-    );
+    let (status, body) = wechat.push_plain("wx", &xml).await;
+    assert_eq!(status, 200, "{body}");
+    // The default rule answers the first message with its ticket number.
+    let reply = wechat.reply_text(&body);
+    let ticket = ticket_in(&reply);
     // durable before the answer: no polling needed
     let (_, stats) = daemon.get("/api/stats").await;
     assert_eq!(num(&stats, "/messages/by_channel/wechat"), 1, "{stats}");
 
-    // WeChat's retry after a lost answer: answered again, stored once.
-    assert_eq!(
-        wechat.push_plain("wx", &xml).await,
-        (200, "success".to_string())
-    );
+    // WeChat's retry after a lost answer: the same reply, stored once.
+    let (status, again) = wechat.push_plain("wx", &xml).await;
+    assert_eq!((status, wechat.reply_text(&again)), (200, reply.clone()));
     let (_, stats) = daemon.get("/api/stats").await;
     assert_eq!(num(&stats, "/messages/total"), 1, "{stats}");
     assert_eq!(num(&stats, "/duplicates"), 1, "{stats}");
 
-    let (_, list) = daemon.get("/api/messages?channel=wechat").await;
-    let message = &list["messages"][0];
-    assert_eq!(message["author"]["id"], OPENID);
-    assert_eq!(message["text"], "我的订单还没到 🙁");
+    // The customer's next line joins the same ticket and is not answered again.
+    let next = text_push(
+        6_054_768_590_064_713_729,
+        "订单号 2026112722001400000000000001",
+    );
     assert_eq!(
-        message["native_id"],
+        wechat.push_plain("wx", &next).await,
+        (200, "success".to_string())
+    );
+    let (_, stats) = daemon.get("/api/stats").await;
+    assert_eq!(num(&stats, "/tickets/total"), 1, "{stats}");
+    let (_, t) = daemon.get(&format!("/api/tickets/{ticket}")).await;
+    assert_eq!(
+        t["ticket"]["messages"].as_array().map(Vec::len),
+        Some(2),
+        "{t}"
+    );
+    assert_eq!(t["ticket"]["queue"], "wechat", "{t}");
+
+    let (_, list) = daemon.get("/api/messages?channel=wechat").await;
+    let first = list["messages"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["text"] == "我的订单还没到 🙁"))
+        .expect("first message listed");
+    assert_eq!(first["author"]["id"], OPENID);
+    assert_eq!(first["instant_reply"], reply.as_str());
+    assert_eq!(first["item_kind"], "text");
+    assert_eq!(
+        first["native_id"],
         format!("msg:6054768590064713728:{OPENID}")
     );
     daemon.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn safe_and_compatible_mode_pushes_are_decrypted_and_stored() {
+async fn safe_and_compatible_mode_pushes_are_decrypted_stored_and_answered_encrypted() {
     let tree = wechat_tree();
     let daemon = Daemon::start(&tree.config()).await;
     let wechat = WechatClient::new(daemon.addr);
     let safe = text_push(1, "safe mode");
-    assert_eq!(
-        wechat.push_safe("wxsafe", &safe).await,
-        (200, "success".to_string())
+    let (status, body) = wechat.push_safe("wxsafe", &safe).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        !body.contains("safe mode") && body.contains("<Encrypt>"),
+        "{body}"
     );
+    let first = wechat.reply_text(&body);
     let compat = text_push(2, "compatible mode");
     let cipher = SafeModeCipher::new(key(), APP_ID);
-    assert_eq!(
-        wechat
-            .push_encrypted_with(&cipher, "wx", &compat, true)
-            .await,
-        (200, "success".to_string())
-    );
+    let (status, body) = wechat
+        .push_encrypted_with(&cipher, "wx", &compat, true)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // Another account: another conversation, another ticket.
+    assert_ne!(ticket_in(&wechat.reply_text(&body)), ticket_in(&first));
     // The retry of the safe push, through the same account.
-    assert_eq!(wechat.push_safe("wxsafe", &safe).await.0, 200);
+    let (status, body) = wechat.push_safe("wxsafe", &safe).await;
+    assert_eq!((status, wechat.reply_text(&body)), (200, first));
     let (_, stats) = daemon.get("/api/stats").await;
     assert_eq!(num(&stats, "/messages/by_channel/wechat"), 2, "{stats}");
     assert_eq!(num(&stats, "/duplicates"), 1, "{stats}");

@@ -27,6 +27,7 @@ pub use connector::{
     ImapTls, KNOWN_KINDS, MaildirAfter, MaildirConfig, WechatConfig, WechatModes, id_from_file,
 };
 pub use duration::parse_duration;
+pub use outgoing::load_template;
 pub use problem::{Problem, Problems};
 pub use secret::{INLINE_SECRET_KEYS, SecretError, SecretKeys, SecretRef, take_inline_secrets};
 pub use settings::{

@@ -98,6 +98,11 @@ impl<'a> FileCheck<'a> {
         self.problems.push(problem);
     }
 
+    /// Records a problem found in another file this one refers to (a template).
+    pub fn report_elsewhere(&mut self, problems: impl IntoIterator<Item = Problem>) {
+        self.problems.extend(problems);
+    }
+
     /// Ends the check, handing back what it found in line order (checks run
     /// table by table, and toml tables iterate in key order, not file order).
     pub fn into_problems(mut self) -> Vec<Problem> {

@@ -183,6 +183,12 @@ pub struct Message {
     pub ticket: Option<String>,
     /// Size of the raw bytes kept for audit (the bytes are stored separately).
     pub raw_size: u64,
+    /// What kind of item it is on its channel (WeChat `text`, `voice`, `event`…); None for mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_kind: Option<String>,
+    /// The instant reply the customer was answered with (a WeChat passive reply), kept for agents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instant_reply: Option<String>,
 }
 
 /// An input that could not be turned into a message, kept with its raw bytes.

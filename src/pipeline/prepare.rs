@@ -110,6 +110,8 @@ fn prepare_email(
         near_duplicate_of: None,
         ticket: None,
         raw_size: raw.len() as u64,
+        item_kind: None,
+        instant_reply: None,
     };
     Ok(finish(message, attachment_content, rules))
 }
@@ -148,8 +150,26 @@ fn prepare_wechat(
         near_duplicate_of: None,
         ticket: None,
         raw_size: raw.len() as u64,
+        item_kind: Some(push_kind_name(&push.kind)),
+        instant_reply: None,
     };
     Ok(finish(message, Vec::new(), rules))
+}
+
+/// The push's `MsgType` as rules name it: every event is `event`.
+fn push_kind_name(kind: &PushKind) -> String {
+    let name = match kind {
+        PushKind::Text { .. } => "text",
+        PushKind::Image { .. } => "image",
+        PushKind::Voice { .. } => "voice",
+        PushKind::Video { .. } => "video",
+        PushKind::ShortVideo { .. } => "shortvideo",
+        PushKind::Location { .. } => "location",
+        PushKind::Link { .. } => "link",
+        PushKind::Event(_) => "event",
+        PushKind::Unknown { msg_type, .. } => return msg_type.to_lowercase(),
+    };
+    name.to_string()
 }
 
 /// The customer's words, or a line saying what was sent.

@@ -10,8 +10,9 @@ use tokio::sync::mpsc;
 use super::{PipelineOptions, Prepared, Ready, Refused};
 use crate::connectors::{AckResult, Envelope, NotStored, Outcome};
 use crate::metrics::Metrics;
-use crate::model::{MessageId, Quarantined};
-use crate::outbound::Acknowledger;
+use crate::model::{Channel, Message, MessageId, Quarantined};
+use crate::outbound::{Acknowledger, NAME_FALLBACK, Values};
+use crate::rules::Actions;
 use crate::store::{Store, StoreError, Tx};
 use crate::tickets::{self, TicketChange};
 
@@ -172,18 +173,23 @@ fn apply_ready(
         tx.stats_mut().near_duplicates += 1;
         metrics.near_duplicates.inc();
     }
-    match tickets::assign(tx, &mut message, &evaluation.actions)? {
+    let change = tickets::assign(tx, &mut message, &evaluation.actions)?;
+    match &change {
         TicketChange::Opened { number } => {
             metrics.tickets_opened.inc();
             // Same transaction as the ticket: a crash keeps both or neither.
             if let Some(acknowledger) = acknowledger {
-                acknowledger.consider(tx, envelope.historical, &message, &number)?;
+                acknowledger.consider(tx, envelope.historical, &message, number)?;
             }
         }
         TicketChange::Joined { .. } => {
             metrics.tickets_joined.inc();
         }
         TicketChange::None => {}
+    }
+    // A chat line joining an open conversation was answered when it opened.
+    if !matches!(change, TicketChange::Joined { .. }) {
+        message.instant_reply = instant_reply(&message, &evaluation.actions);
     }
     for (hash, content) in &attachment_content {
         tx.put_attachment(hash, content);
@@ -192,6 +198,22 @@ fn apply_ready(
     tx.insert_message(&message, raw);
     metrics.count_ingested(channel.as_str());
     Ok(Outcome::Stored(message.id))
+}
+
+/// The instant reply a rule asked for, rendered now that the ticket number
+/// is known. Only WeChat can answer inside the push's own HTTP response.
+fn instant_reply(message: &Message, actions: &Actions) -> Option<String> {
+    let reply = actions.instant_reply.as_ref()?;
+    if message.channel != Channel::Wechat {
+        return None;
+    }
+    let text = reply.template.render(&Values {
+        ticket: message.ticket.as_deref().unwrap_or_default(),
+        subject: message.subject.as_deref().unwrap_or_default(),
+        name: message.author.name.as_deref().unwrap_or(NAME_FALLBACK),
+    });
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
 }
 
 fn apply_refused(

@@ -25,6 +25,8 @@ pub enum Condition {
     Sender(Vec<SenderPattern>),
     /// `has_attachments`: whether the message has attachments.
     HasAttachments(bool),
+    /// `item_kind`: the item's kind on its channel is any of these (WeChat `text`, `event`…).
+    ItemKind(Vec<String>),
 }
 
 /// A kind of mail without its evidence, as rules name it.
@@ -125,6 +127,11 @@ impl Condition {
                 None => Err(format!("regex {} does not match", regex.as_str())),
             },
             Condition::Sender(patterns) => sender(patterns, msg),
+            Condition::ItemKind(kinds) => match msg.item_kind.as_deref() {
+                Some(kind) if kinds.iter().any(|k| k == kind) => Ok(format!("item is a {kind}")),
+                Some(kind) => Err(format!("item is a {kind}")),
+                None => Err("message has no item kind (mail)".to_string()),
+            },
             Condition::HasAttachments(wanted) => {
                 let count = msg.attachments.len();
                 let described = match count {

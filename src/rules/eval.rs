@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{Rule, RuleActions, RuleSet};
+use super::{InstantReply, Rule, RuleActions, RuleSet};
 use crate::model::{Message, Priority};
 
 /// What the rules made of one message, with the reasons (`omnilisten explain`).
@@ -45,6 +45,8 @@ pub struct Actions {
     pub tags: Vec<String>,
     /// Record only: no ticket.
     pub ignore: bool,
+    /// The instant reply asked for by the last matching rule that names one.
+    pub instant_reply: Option<InstantReply>,
 }
 
 impl Actions {
@@ -59,6 +61,9 @@ impl Actions {
         }
         if then.category.is_some() {
             self.category.clone_from(&then.category);
+        }
+        if then.instant_reply.is_some() {
+            self.instant_reply.clone_from(&then.instant_reply);
         }
         for tag in &then.tags {
             if !self.tags.contains(tag) {

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use regex::RegexBuilder;
 use serde::Deserialize;
@@ -13,8 +14,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::condition::{Condition, MailKindName, SenderPattern};
-use super::{Rule, RuleActions, RuleSet};
-use crate::config::{FileCheck, Problem, SourceFile, quoted_list};
+use super::{InstantReply, Rule, RuleActions, RuleSet};
+use crate::config::{FileCheck, Problem, SourceFile, load_template, quoted_list};
 use crate::model::{Channel, ConnectorId, Priority};
 
 /// A list whose elements are checked one by one.
@@ -41,6 +42,7 @@ struct RawWhen {
     regex: Option<Spanned<String>>,
     sender: Option<SpannedList>,
     has_attachments: Option<bool>,
+    item_kind: Option<SpannedList>,
 }
 
 /// `[rule.then]`.
@@ -54,6 +56,7 @@ struct RawThen {
     tags: Option<Vec<Spanned<String>>>,
     ignore: Option<bool>,
     stop: Option<bool>,
+    instant_reply: Option<Spanned<String>>,
 }
 
 /// What the rules of one file are checked against: the other files' rule
@@ -262,6 +265,10 @@ fn conditions(
     if let Some(wanted) = raw.has_attachments {
         out.push(Condition::HasAttachments(wanted));
     }
+    if let Some(list) = non_empty(check, "item_kind", raw.item_kind) {
+        let kind = |v: Spanned<String>| word(check, "item_kind", v).map(|k| k.to_lowercase());
+        out.push(Condition::ItemKind(each(list, kind)));
+    }
     out
 }
 
@@ -287,7 +294,40 @@ fn actions(check: &mut FileCheck<'_>, raw: RawThen) -> RuleActions {
             .collect(),
         ignore: raw.ignore.unwrap_or(false),
         stop: raw.stop.unwrap_or(false),
+        instant_reply: raw.instant_reply.and_then(|v| instant_reply(check, v)),
     }
+}
+
+/// `instant_reply = "name"`: `templates/<name>.txt` next to the rule file,
+/// parsed now so a typo is a config problem rather than a broken reply.
+fn instant_reply(check: &mut FileCheck<'_>, value: Spanned<String>) -> Option<InstantReply> {
+    let name = value.get_ref().trim();
+    let well_formed = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !well_formed {
+        let message = format!(
+            "invalid template name \"{name}\": use up to 64 of a-z, A-Z, 0-9, - and _ (the file is templates/<name>.txt)"
+        );
+        check.report(value.span(), message);
+        return None;
+    }
+    let dir = check.source.path.parent().unwrap_or(Path::new("."));
+    let path = dir.join("templates").join(format!("{name}.txt"));
+    if !path.is_file() {
+        let message = format!("no template {}", path.display());
+        check.report(value.span(), message);
+        return None;
+    }
+    let mut problems = Vec::new();
+    let template = load_template(&path, &mut problems);
+    check.report_elsewhere(problems);
+    Some(InstantReply {
+        name: name.to_string(),
+        template: Arc::new(template?),
+    })
 }
 
 /// The list's elements, unless it is empty: an empty list would never match,

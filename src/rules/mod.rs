@@ -1,6 +1,7 @@
 //! Per-message rules from `rules/*.toml`: conditions on a message (channel,
-//! connector, kind of mail, keywords, regex, sender, attachments) and the
-//! actions when they hold (open a ticket, queue, priority, category, tags).
+//! connector, kind of mail or item, keywords, regex, sender, attachments) and
+//! the actions when they hold (open a ticket, queue, priority, category, tags,
+//! an instant reply).
 //!
 //! Evaluation is pure: [`evaluate`] takes the rules, a message and its folded
 //! text and returns what matched, what did not and why, and the merged
@@ -12,8 +13,12 @@ mod eval;
 mod file;
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Serialize;
 
 use crate::model::Priority;
+use crate::outbound::Template;
 
 pub use condition::{Condition, MailKindName, SenderPattern};
 pub use eval::{Actions, Evaluation, RuleOutcome, evaluate};
@@ -62,4 +67,17 @@ pub struct RuleActions {
     pub ignore: bool,
     /// `stop`: rules after this one are not evaluated.
     pub stop: bool,
+    /// `instant_reply`: the template a WeChat push is answered with at once.
+    pub instant_reply: Option<InstantReply>,
+}
+
+/// A reply given in the push's own HTTP answer (WeChat's passive reply),
+/// rendered from `rules/templates/<name>.txt` once the ticket is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstantReply {
+    /// The template's name, as the rule wrote it.
+    pub name: String,
+    /// The parsed template.
+    #[serde(skip)]
+    pub template: Arc<Template>,
 }

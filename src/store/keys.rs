@@ -45,6 +45,9 @@ pub const OUTBOX: &[u8] = b"outbox/";
 /// Prefix of the outbox state index (`outstate/` ‖ state ‖ `/` ‖ uuid → empty),
 /// kept for every state but `sent`.
 pub const OUTBOX_STATE: &[u8] = b"outstate/";
+/// Prefix of chat conversations (`conv/` ‖ channel ‖ 0 ‖ connector ‖ 0 ‖
+/// author id → ticket number): where a chat customer's next message goes.
+pub const CONVERSATION: &[u8] = b"conv/";
 /// Prefix of per-sender acknowledgement times (`ackwin/` ‖ address → JSON list).
 pub const ACK_WINDOW: &[u8] = b"ackwin/";
 
@@ -140,6 +143,20 @@ pub fn attachment(hash: &str) -> Vec<u8> {
 /// Prefix of one subject's audit entries.
 pub fn audit_prefix(subject: &str) -> Vec<u8> {
     join(AUDIT, &[subject.as_bytes(), &[0]])
+}
+
+/// Key of a chat customer's current conversation ticket.
+pub fn conversation(channel: Channel, connector: &str, author: &str) -> Vec<u8> {
+    join(
+        CONVERSATION,
+        &[
+            channel.as_str().as_bytes(),
+            &[0],
+            connector.as_bytes(),
+            &[0],
+            author.as_bytes(),
+        ],
+    )
 }
 
 /// Key of a draft.

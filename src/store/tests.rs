@@ -27,6 +27,8 @@ fn message(native: &str) -> Message {
         near_duplicate_of: None,
         ticket: None,
         raw_size: 3,
+        item_kind: None,
+        instant_reply: None,
     }
 }
 

@@ -267,6 +267,32 @@ impl<'a> Tx<'a> {
         self.put(keys::cursor(connector, name), value.to_vec());
     }
 
+    /// The ticket a chat customer's conversation is in, if any.
+    pub fn conversation_ticket(
+        &self,
+        channel: Channel,
+        connector: &str,
+        author: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .get(&keys::conversation(channel, connector, author))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Records the ticket a chat customer's next messages join.
+    pub fn set_conversation_ticket(
+        &mut self,
+        channel: Channel,
+        connector: &str,
+        author: &str,
+        number: &str,
+    ) {
+        self.put(
+            keys::conversation(channel, connector, author),
+            number.as_bytes().to_vec(),
+        );
+    }
+
     /// Appends to the audit log.
     pub fn audit(&mut self, entry: &AuditEntry) {
         self.put_blind(

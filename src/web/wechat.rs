@@ -21,10 +21,11 @@ use serde::Deserialize;
 use super::AppState;
 use crate::config::{WechatConfig, WechatModes};
 use crate::connectors::wechat::crypto::{AesKey, CryptoError, SafeModeCipher};
-use crate::connectors::wechat::signature::{verify_msg_signature, verify_signature};
-use crate::connectors::wechat::xml::{self, XmlError};
+use crate::connectors::wechat::signature::{msg_signature, verify_msg_signature, verify_signature};
+use crate::connectors::wechat::xml::{self, PassiveReply, Push, XmlError};
 use crate::connectors::{Envelope, Outcome, Payload, SourceContext};
 use crate::metrics::Metrics;
+use crate::model::MessageId;
 
 /// How long a push waits for its durable ack: under WeChat's 5 s, leaving
 /// time for the answer to travel.
@@ -37,12 +38,18 @@ pub struct WechatEndpoint {
     cipher: Option<SafeModeCipher>,
     accept: WechatModes,
     window: Duration,
+    /// Some rule may ask for an instant reply: look for one after storing.
+    instant_replies: bool,
 }
 
 impl WechatEndpoint {
     /// Reads the connector's secrets. The error names the secret's source,
     /// never its value.
-    pub fn new(config: &WechatConfig, ctx: SourceContext) -> Result<WechatEndpoint, String> {
+    pub fn new(
+        config: &WechatConfig,
+        ctx: SourceContext,
+        instant_replies: bool,
+    ) -> Result<WechatEndpoint, String> {
         let token = config.token.resolve().map_err(|e| format!("token: {e}"))?;
         let cipher = match &config.aes_key {
             Some(secret) => {
@@ -59,6 +66,7 @@ impl WechatEndpoint {
             cipher,
             accept: config.accept,
             window: config.timestamp_window,
+            instant_replies,
         })
     }
 }
@@ -192,7 +200,8 @@ fn verify_inner(state: &AppState, connector: &str, q: &WechatQuery) -> Result<St
     cipher.decrypt(echostr).map_err(Refusal::Crypto)
 }
 
-/// A push: verify, decrypt, make durable, then answer `success`.
+/// A push: verify, decrypt, make durable, then answer `success`, or the
+/// instant reply a rule asked for (encrypted unless the push was plaintext).
 pub(super) async fn push(
     State(state): State<AppState>,
     Path(connector): Path<String>,
@@ -206,17 +215,91 @@ pub(super) async fn push(
         Ok(checked) => checked,
         Err(refusal) => return refusal.answer(&connector, &state.metrics),
     };
-    match store(&endpoint, checked).await {
+    let CheckedPush { xml, mode, push } = checked;
+    let id = match store(&endpoint, xml, mode).await {
+        Ok(id) => id,
+        Err(refusal) => return refusal.answer(&connector, &state.metrics),
+    };
+    let reply = match id {
+        Some(id) if endpoint.instant_replies => instant_reply(&state, &endpoint, id),
+        _ => None,
+    };
+    let Some(content) = reply else {
         // WeChat's "no passive reply": it neither retries nor tells the user anything.
-        Ok(()) => plain_text("success".to_string()),
-        Err(refusal) => refusal.answer(&connector, &state.metrics),
+        return plain_text("success".to_string());
+    };
+    let reply = PassiveReply::Text { content }.to_xml_for(&push, Utc::now().timestamp());
+    match (mode, &endpoint.cipher) {
+        (Mode::Plain, _) | (_, None) => xml_text(reply),
+        (Mode::Safe | Mode::Compat, Some(cipher)) => {
+            match encrypt_reply(&endpoint.token, cipher, &query, &reply) {
+                Ok(envelope) => xml_text(envelope),
+                Err(e) => {
+                    // The push is stored; a reply we cannot encrypt is skipped,
+                    // never sent in clear to a safe-mode account.
+                    tracing::error!(connector, error = %e, "Instant reply not encrypted; answered success.");
+                    plain_text("success".to_string())
+                }
+            }
+        }
     }
 }
 
-/// A verified push: its plaintext XML and the mode it came in.
+/// The reply the writer rendered for message `id` (a retry gets the same one).
+fn instant_reply(state: &AppState, endpoint: &WechatEndpoint, id: MessageId) -> Option<String> {
+    match state.store.message(id) {
+        Ok(message) => message.and_then(|m| m.instant_reply),
+        Err(e) => {
+            tracing::warn!(connector = %endpoint.ctx.id, error = %e, "Instant reply not read; answered success.");
+            None
+        }
+    }
+}
+
+/// The safe-mode envelope around `reply`, signed with the request's own
+/// timestamp and nonce (WeChat accepts them; research §2.4).
+fn encrypt_reply(
+    token: &str,
+    cipher: &SafeModeCipher,
+    q: &WechatQuery,
+    reply: &str,
+) -> Result<String, CryptoError> {
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random).map_err(|e| CryptoError::Random(e.to_string()))?;
+    let encrypt = cipher.encrypt(random, reply.as_bytes())?;
+    let timestamp = q.timestamp.as_deref().unwrap_or_default();
+    let nonce = q.nonce.as_deref().unwrap_or_default();
+    let signature = msg_signature(token, timestamp, nonce, &encrypt);
+    let ts: i64 = timestamp
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| Utc::now().timestamp());
+    Ok(xml::encrypted_reply_xml(&encrypt, &signature, ts, nonce))
+}
+
+/// The mode a push came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Plain,
+    Compat,
+    Safe,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Plain => "plain",
+            Mode::Compat => "compat",
+            Mode::Safe => "safe",
+        }
+    }
+}
+
+/// A verified push: its plaintext XML, parsed, and the mode it came in.
 struct CheckedPush {
     xml: Vec<u8>,
-    mode: &'static str,
+    mode: Mode,
+    push: Push,
 }
 
 fn checked_push(
@@ -237,24 +320,24 @@ fn checked_push(
         }
         check_signature(endpoint, q, timestamp, nonce)?;
         check_fresh(endpoint, timestamp)?;
-        xml::parse_push(body).map_err(Refusal::Xml)?;
+        let push = xml::parse_push(body).map_err(Refusal::Xml)?;
         return Ok(CheckedPush {
             xml: body.to_vec(),
-            mode: "plain",
+            mode: Mode::Plain,
+            push,
         });
     }
     let envelope = xml::parse_envelope(body).map_err(Refusal::Xml)?;
     // Compatible mode carries the plaintext fields next to `Encrypt`; only
     // the encrypted copy is signed, so that is the one kept.
-    let compat = xml::parse_push(body).is_ok();
-    let (allowed, mode) = if compat {
-        (endpoint.accept.compat, "compat")
+    let (allowed, mode) = if envelope.compat {
+        (endpoint.accept.compat, Mode::Compat)
     } else {
-        (endpoint.accept.safe, "safe")
+        (endpoint.accept.safe, Mode::Safe)
     };
     let cipher = match (&endpoint.cipher, allowed) {
         (Some(cipher), true) => cipher,
-        _ => return Err(Refusal::ModeNotAccepted(mode)),
+        _ => return Err(Refusal::ModeNotAccepted(mode.name())),
     };
     // WeChat sends both signatures in these modes: check both.
     if q.signature.is_some() {
@@ -272,18 +355,25 @@ fn checked_push(
     }
     check_fresh(endpoint, timestamp)?;
     let plain = cipher.decrypt(&envelope.encrypt).map_err(Refusal::Crypto)?;
-    xml::parse_push(plain.as_bytes()).map_err(Refusal::Xml)?;
+    let push = xml::parse_push(plain.as_bytes()).map_err(Refusal::Xml)?;
     Ok(CheckedPush {
         xml: plain.into_bytes(),
         mode,
+        push,
     })
 }
 
-async fn store(endpoint: &WechatEndpoint, push: CheckedPush) -> Result<(), Refusal> {
+/// Makes the push durable; the id of the message it is stored as (None
+/// when it was quarantined).
+async fn store(
+    endpoint: &WechatEndpoint,
+    xml: Vec<u8>,
+    mode: Mode,
+) -> Result<Option<MessageId>, Refusal> {
     let envelope = Envelope {
         connector: endpoint.ctx.id.clone(),
-        origin: format!("WeChat push ({} mode)", push.mode),
-        payload: Payload::Wechat(push.xml),
+        origin: format!("WeChat push ({} mode)", mode.name()),
+        payload: Payload::Wechat(xml),
         received_at: Utc::now(),
         checkpoint: None,
         historical: false,
@@ -291,12 +381,14 @@ async fn store(endpoint: &WechatEndpoint, push: CheckedPush) -> Result<(), Refus
     };
     let ack = tokio::time::timeout(ACK_WAIT, endpoint.ctx.submit(envelope)).await;
     match ack {
-        Ok(Some(Ok(outcome))) => {
-            if let Outcome::Stored(_) = outcome {
+        Ok(Some(Ok(outcome))) => Ok(match outcome {
+            Outcome::Stored(id) => {
                 endpoint.ctx.status.record_success(&endpoint.ctx.id, 1);
+                Some(id)
             }
-            Ok(())
-        }
+            Outcome::Duplicate(id) => Some(id),
+            Outcome::Quarantined(_) => None,
+        }),
         Ok(Some(Err(e))) => Err(Refusal::NotStored(e.0)),
         Ok(None) => Err(Refusal::NotStored("shutting down".to_string())),
         // The push may still become durable; WeChat's retry then counts as a duplicate.
@@ -346,4 +438,12 @@ fn check_fresh(endpoint: &WechatEndpoint, timestamp: &str) -> Result<(), Refusal
 
 fn plain_text(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+fn xml_text(body: String) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }

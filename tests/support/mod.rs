@@ -19,7 +19,7 @@ pub fn repo() -> PathBuf {
 }
 
 /// A config tree in a temp dir: `omnilisten.toml`, `connectors/`, `rules/`
-/// (a copy of the repository's rules) and a `state/` store path.
+/// (a copy of the repository's rules and templates) and a `state/` store path.
 pub struct Tree {
     pub dir: tempfile::TempDir,
 }
@@ -44,6 +44,12 @@ impl Tree {
                 )
                 .expect("copy rule");
             }
+        }
+        let templates = tree.path().join("rules/templates");
+        std::fs::create_dir_all(&templates).expect("templates dir");
+        for entry in std::fs::read_dir(repo().join("rules/templates")).expect("repo templates") {
+            let entry = entry.expect("templates entry");
+            std::fs::copy(entry.path(), templates.join(entry.file_name())).expect("copy template");
         }
         tree
     }

@@ -84,6 +84,9 @@ pub enum CryptoError {
     /// The decrypted message is not UTF-8, so it cannot be XML.
     #[error("the decrypted message is not UTF-8")]
     NotUtf8,
+    /// The system's random source failed, so no reply could be encrypted.
+    #[error("no randomness for the reply: {0}")]
+    Random(String),
 }
 
 /// The 32-byte AES key derived from an EncodingAESKey.

@@ -234,13 +234,16 @@ impl Event {
 }
 
 /// The safe-mode body: `<xml><ToUserName/><Encrypt/></xml>`. Compatible mode
-/// sends the plaintext fields next to `Encrypt`; they are ignored here.
+/// sends the plaintext fields next to `Encrypt`; they are not read (only the
+/// ciphertext is signed), but their presence tells the mode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncryptedEnvelope {
     /// `ToUserName`, when present (the JSON and some third-party forms omit it).
     pub to_user_name: Option<String>,
     /// `Encrypt`: base64 ciphertext, exactly as signed by `msg_signature`.
     pub encrypt: String,
+    /// The plaintext fields came along (`MsgType` present): compatible mode.
+    pub compat: bool,
 }
 
 /// Parses a plaintext push (a plaintext-mode body, or a decrypted one).
@@ -343,6 +346,7 @@ pub fn parse_envelope(body: &[u8]) -> Result<EncryptedEnvelope, XmlError> {
     Ok(EncryptedEnvelope {
         to_user_name: fields.optional("ToUserName"),
         encrypt: fields.required("Encrypt")?.to_owned(),
+        compat: fields.optional("MsgType").is_some(),
     })
 }
 

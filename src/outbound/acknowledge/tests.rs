@@ -56,6 +56,8 @@ fn mail(native: &str, from: &str, subject: &str, in_reply_to: &[&str]) -> Messag
         near_duplicate_of: None,
         ticket: None,
         raw_size: 1,
+        item_kind: None,
+        instant_reply: None,
     }
 }
 

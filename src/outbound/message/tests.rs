@@ -28,6 +28,8 @@ fn customer_mail(native_id: &str, subject: Option<&str>, thread: ThreadRefs) -> 
         near_duplicate_of: None,
         ticket: None,
         raw_size: 10,
+        item_kind: None,
+        instant_reply: None,
     }
 }
 

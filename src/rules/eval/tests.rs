@@ -27,6 +27,8 @@ fn mail(subject: &str, text: &str) -> Message {
         near_duplicate_of: None,
         ticket: None,
         raw_size: 0,
+        item_kind: None,
+        instant_reply: None,
     }
 }
 
@@ -249,4 +251,43 @@ fn an_empty_rule_set_does_nothing() {
         evaluate(&RuleSet::default(), &msg, "x\ny"),
         Evaluation::default()
     );
+}
+
+const WECHAT_RULE: &str = include_str!("../../../rules/10-wechat.toml");
+
+fn wechat(kind: &str, text: &str) -> Message {
+    let mut msg = mail("", text);
+    msg.channel = Channel::Wechat;
+    msg.subject = None;
+    msg.author.address = None;
+    msg.item_kind = Some(kind.into());
+    msg
+}
+
+#[test]
+fn the_wechat_rule_answers_messages_and_leaves_events_alone() {
+    let evaluation = run(WECHAT_RULE, &wechat("text", "我的余额宝转出失败"));
+    assert_eq!(
+        evaluation.matched[0].reasons,
+        ["channel is wechat", "item is a text"]
+    );
+    let actions = &evaluation.actions;
+    assert!(actions.open_ticket);
+    assert_eq!(actions.queue.as_deref(), Some("wechat"));
+    let reply = actions.instant_reply.as_ref().expect("instant reply");
+    assert_eq!(reply.name, "wechat-received");
+    let text = reply.template.render(&crate::outbound::Values {
+        ticket: "20261128-000001",
+        subject: "",
+        name: "",
+    });
+    assert!(text.contains("20261128-000001"), "{text}");
+
+    let event = run(WECHAT_RULE, &wechat("event", "[event] subscribe"));
+    assert!(event.matched.is_empty());
+    assert_eq!(event.skipped[0].reasons, ["item is a event"]);
+    assert!(!event.actions.open_ticket && event.actions.instant_reply.is_none());
+
+    let mail = run(WECHAT_RULE, &mail("退款", "退款"));
+    assert!(mail.matched.is_empty());
 }

@@ -219,3 +219,56 @@ fn every_example_in_the_rules_readme_is_valid() {
         assert_eq!(rules.len(), 1, "{block}");
     }
 }
+
+#[test]
+fn instant_reply_names_a_parsed_template_next_to_the_rule_file() {
+    let text = "[[rule]]\nid = \"a\"\n[rule.then]\ninstant_reply = \"wechat-received\"\n";
+    let (rules, problems) = check_text("rules/x.toml", text, &[]);
+    assert!(problems.is_empty(), "{problems:?}");
+    let reply = rules[0].then.instant_reply.as_ref().expect("loaded");
+    assert_eq!(reply.name, "wechat-received");
+
+    let bad = "[[rule]]\nid = \"a\"\n[rule.then]\ninstant_reply = \"missing\"\n\n[[rule]]\nid = \"b\"\n[rule.then]\ninstant_reply = \"../secrets\"\n";
+    let problems = problems_of(bad);
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert_eq!(problems[0].0, 4);
+    assert!(
+        problems[0]
+            .1
+            .contains("no template rules/templates/missing.txt"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].1.starts_with("invalid template name"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_broken_template_is_reported_in_its_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(dir.path().join("templates/t.txt"), "工单 {tikcet}").unwrap();
+    let path = dir.path().join("r.toml");
+    let text = "[[rule]]\nid = \"a\"\n[rule.then]\ninstant_reply = \"t\"\n";
+    let (rules, problems) = check_text(path.to_str().unwrap(), text, &[]);
+    assert!(rules[0].then.instant_reply.is_none());
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].file.ends_with("templates/t.txt"),
+        "{problems:?}"
+    );
+    assert!(problems[0].message.contains("tikcet"), "{problems:?}");
+}
+
+#[test]
+fn item_kind_is_a_non_empty_list_of_words() {
+    let problems = problems_of("[[rule]]\nid = \"a\"\n[rule.when]\nitem_kind = []\n");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let rules = parse_for_test(
+        "[[rule]]\nid = \"a\"\n[rule.when]\nitem_kind = [\"Text\"]\n",
+        &[],
+    )
+    .rules;
+    assert!(matches!(&rules[0].conditions[0], Condition::ItemKind(k) if k == &["text"]));
+}

@@ -391,16 +391,16 @@ fn envelope_safe_and_compatible_mode() {
         parse_envelope(safe.as_bytes()).unwrap(),
         EncryptedEnvelope {
             to_user_name: Some("gh_10f6c3c3ac5a".into()),
-            encrypt: "abc+/=".into()
+            encrypt: "abc+/=".into(),
+            compat: false,
         }
     );
     let compatible = with_header(
         "<MsgType>text</MsgType><Content>abcdteT</Content><MsgId>1</MsgId><Encrypt><![CDATA[xyz]]></Encrypt>",
     );
-    assert_eq!(
-        parse_envelope(compatible.as_bytes()).unwrap().encrypt,
-        "xyz"
-    );
+    let envelope = parse_envelope(compatible.as_bytes()).unwrap();
+    assert_eq!(envelope.encrypt, "xyz");
+    assert!(envelope.compat);
     assert!(parse_push(compatible.as_bytes()).is_ok());
     assert_eq!(
         parse_envelope(b"<xml><ToUserName>t</ToUserName></xml>"),
