@@ -435,3 +435,62 @@ async fn saved_push_xml_is_backfilled_through_the_pipeline() {
         .expect("ingest again");
     assert_eq!(again.duplicates, 1, "{again}");
 }
+
+/// WeChat retries whatever it thinks was not answered, possibly while the
+/// first delivery is still in flight: under concurrency, every push is
+/// stored exactly once and every delivery answered 200.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_encrypted_pushes_with_retries_are_each_stored_once() {
+    const PUSHES: u64 = 300;
+    const USERS: u64 = 40;
+    let tree = wechat_tree();
+    let daemon = Daemon::start(&tree.config()).await;
+    let addr = daemon.addr;
+    // Deliveries: each push once, every third twice more, shuffled by a fixed
+    // permutation so retries of one MsgId overlap with each other.
+    let mut deliveries: Vec<u64> = (0..PUSHES)
+        .flat_map(|i| std::iter::repeat_n(i, if i % 3 == 0 { 3 } else { 1 }))
+        .collect();
+    let n = deliveries.len();
+    for i in 0..n {
+        deliveries.swap(i, (i * 7919 + 13) % n);
+    }
+    let total = deliveries.len() as u64;
+    let queue = std::sync::Arc::new(tokio::sync::Mutex::new(deliveries));
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..32 {
+        let queue = queue.clone();
+        workers.spawn(async move {
+            let wechat = WechatClient::new(addr);
+            let mut statuses = Vec::new();
+            loop {
+                let Some(i) = queue.lock().await.pop() else {
+                    return statuses;
+                };
+                let user = format!("oUser_{:04}", i % USERS);
+                let xml = text_push(1_000_000 + i, &format!("第{i}条：红包领取失败 🧧"))
+                    .replace(OPENID, &user);
+                let (status, body) = wechat.push_safe("wxsafe", &xml).await;
+                statuses.push((i, status, body));
+            }
+        });
+    }
+    let mut answered = 0;
+    while let Some(result) = workers.join_next().await {
+        for (i, status, body) in result.expect("worker") {
+            assert_eq!(status, 200, "push {i}: {body}");
+            answered += 1;
+        }
+    }
+    assert_eq!(answered, total);
+    let (_, stats) = daemon.get("/api/stats").await;
+    assert_eq!(
+        num(&stats, "/messages/by_channel/wechat"),
+        PUSHES,
+        "{stats}"
+    );
+    assert_eq!(num(&stats, "/duplicates"), total - PUSHES, "{stats}");
+    // One conversation ticket per customer, whatever the interleaving.
+    assert_eq!(num(&stats, "/tickets/total"), USERS, "{stats}");
+    daemon.stop().await;
+}
