@@ -33,6 +33,7 @@ pub mod metrics;
 pub mod model;
 pub mod outbound;
 pub mod pipeline;
+pub mod publish;
 pub mod rules;
 pub mod store;
 pub mod text;

@@ -52,6 +52,10 @@ pub struct Metrics {
     pub outbox_entries: Family<Labels, Gauge>,
     /// WeChat webhook requests refused, by reason (`signature`, `timestamp`, ...).
     pub wechat_rejected: Family<Labels, Counter>,
+    /// Draft publication outcomes, by channel and outcome (`sent`, `failed`, `uncertain`, `retry`).
+    pub drafts_published: Family<Labels, Counter>,
+    /// WeChat media downloads, by outcome (`stored`, `too_large`, `failed`, `retry`).
+    pub media_downloads: Family<Labels, Counter>,
 }
 
 fn labels(key: &'static str, value: &str) -> Labels {
@@ -82,6 +86,8 @@ impl Metrics {
             outbox_retries: Counter::default(),
             outbox_entries: Family::default(),
             wechat_rejected: Family::default(),
+            drafts_published: Family::default(),
+            media_downloads: Family::default(),
         };
         registry.register("messages_ingested", "Messages stored", m.ingested.clone());
         registry.register(
@@ -136,6 +142,16 @@ impl Metrics {
             "WeChat webhook requests refused, by reason",
             m.wechat_rejected.clone(),
         );
+        registry.register(
+            "drafts_published",
+            "Draft publication outcomes, by channel and outcome",
+            m.drafts_published.clone(),
+        );
+        registry.register(
+            "media_downloads",
+            "WeChat media downloads, by outcome",
+            m.media_downloads.clone(),
+        );
         Metrics {
             registry: Arc::new(registry),
             ..m
@@ -153,6 +169,23 @@ impl Metrics {
     pub fn count_duplicate(&self, channel: &str) {
         self.duplicates
             .get_or_create(&labels("channel", channel))
+            .inc();
+    }
+
+    /// Counts one draft publication outcome.
+    pub fn count_draft_published(&self, channel: &str, outcome: &str) {
+        self.drafts_published
+            .get_or_create(&vec![
+                ("channel", channel.to_string()),
+                ("outcome", outcome.to_string()),
+            ])
+            .inc();
+    }
+
+    /// Counts one media download outcome.
+    pub fn count_media_download(&self, outcome: &str) {
+        self.media_downloads
+            .get_or_create(&labels("outcome", outcome))
             .inc();
     }
 

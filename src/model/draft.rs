@@ -3,7 +3,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Channel, ConnectorId, MessageId};
+use super::{Channel, ConnectorId, Message, MessageId};
 
 /// Draft id: a UUIDv7; it doubles as the idempotency key when publishing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -58,6 +58,12 @@ impl DraftState {
             DraftState::Rejected { .. } => "rejected",
         }
     }
+
+    /// Whether the state index lists drafts in this state: the end states
+    /// `sent` and `rejected` only grow and nothing looks them up by state.
+    pub fn indexed(&self) -> bool {
+        !matches!(self, DraftState::Sent | DraftState::Rejected { .. })
+    }
 }
 
 /// A reply proposed for review before it is published on a channel.
@@ -79,4 +85,40 @@ pub struct Draft {
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Who approved it (`user:name`), once approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+    /// Publication attempts that failed temporarily (nothing was sent).
+    #[serde(default)]
+    pub attempts: u32,
+    /// An approved draft that failed temporarily waits until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The last temporary failure, for the reviewers to see.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// When the channel confirmed publication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl Draft {
+    /// A new proposed reply to `target`, published through `target`'s connector.
+    pub fn proposed(target: &Message, body: String, at: DateTime<Utc>) -> Draft {
+        Draft {
+            id: DraftId(uuid::Uuid::now_v7()),
+            target: target.id,
+            channel: target.channel,
+            connector: target.connector.clone(),
+            body,
+            state: DraftState::Proposed,
+            created_at: at,
+            updated_at: at,
+            approved_by: None,
+            attempts: 0,
+            next_attempt_at: None,
+            last_error: None,
+            sent_at: None,
+        }
+    }
 }

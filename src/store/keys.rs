@@ -37,6 +37,10 @@ pub const QUARANTINE: &[u8] = b"quar/";
 pub const ATTACHMENT: &[u8] = b"att/";
 /// Prefix of drafts (`draft/` ‖ uuid → JSON `Draft`).
 pub const DRAFT: &[u8] = b"draft/";
+/// Prefix of the draft state index (`draftstate/` ‖ state ‖ `/` ‖ uuid → empty),
+/// kept for the states the publisher and reviewers look for, never for `sent`
+/// or `rejected` (which only grow).
+pub const DRAFT_STATE: &[u8] = b"draftstate/";
 /// Prefix of the audit log (`audit/` ‖ subject ‖ 0 ‖ uuid v7 → JSON `AuditEntry`),
 /// grouped by subject so a ticket's or draft's history is one prefix scan.
 pub const AUDIT: &[u8] = b"audit/";
@@ -157,6 +161,16 @@ pub fn conversation(channel: Channel, connector: &str, author: &str) -> Vec<u8> 
             author.as_bytes(),
         ],
     )
+}
+
+/// Prefix of the drafts in one state.
+pub fn draft_state_prefix(state: &str) -> Vec<u8> {
+    join(DRAFT_STATE, &[state.as_bytes(), b"/"])
+}
+
+/// Index key of a draft in a state.
+pub fn draft_state(state: &str, id: uuid::Uuid) -> Vec<u8> {
+    join(DRAFT_STATE, &[state.as_bytes(), b"/", id.as_bytes()])
 }
 
 /// Key of a draft.

@@ -159,6 +159,21 @@ impl Store {
         Ok(out)
     }
 
+    /// The drafts in `state` (an indexed state), oldest first.
+    pub fn drafts_in_state(&self, state: &str) -> Result<Vec<Draft>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.db().scan_prefix(keys::draft_state_prefix(state)) {
+            let (key, _) = item?;
+            let Some(id) = keys::trailing_id(&key) else {
+                continue;
+            };
+            if let Some(value) = self.db().get(keys::draft(id.0))? {
+                out.push(decode(&key, &value)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Quarantined inputs, newest first.
     pub fn quarantined(&self, limit: Option<usize>) -> Result<Vec<Quarantined>, StoreError> {
         let mut out = Vec::new();

@@ -4,8 +4,8 @@ use chrono::Utc;
 
 use super::*;
 use crate::model::{
-    Author, Channel, ConnectorId, Details, Draft, DraftId, DraftState, MailKind, Message,
-    MessageId, ThreadRefs,
+    Author, Channel, ConnectorId, Details, Draft, DraftState, MailKind, Message, MessageId,
+    ThreadRefs,
 };
 
 fn message(native: &str) -> Message {
@@ -107,16 +107,9 @@ async fn counters_and_records_survive_a_reopen() {
 async fn drafts_are_counted_by_state() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(dir.path());
-    let mut draft = Draft {
-        id: DraftId(uuid::Uuid::now_v7()),
-        target: MessageId::new(),
-        channel: Channel::Weibo,
-        connector: ConnectorId("weibo".into()),
-        body: "您好，已为您加急处理。".into(),
-        state: DraftState::Proposed,
-        created_at: Utc::now(),
-        updated_at: Utc::now(),
-    };
+    let mut target = message("m1");
+    target.channel = Channel::Weibo;
+    let mut draft = Draft::proposed(&target, "您好，已为您加急处理。".into(), Utc::now());
     let mut tx = store.begin().await;
     tx.put_draft(&draft).expect("put");
     tx.commit().await.expect("commit");
@@ -128,7 +121,19 @@ async fn drafts_are_counted_by_state() {
     assert_eq!(stats.drafts.total, 1);
     assert_eq!(stats.drafts.by_state.get("proposed"), Some(&0));
     assert_eq!(stats.drafts.by_state.get("approved"), Some(&1));
-    assert_eq!(store.drafts(None).expect("list"), vec![draft]);
+    assert_eq!(store.drafts(None).expect("list"), vec![draft.clone()]);
+    assert!(store.drafts_in_state("proposed").expect("index").is_empty());
+    assert_eq!(
+        store.drafts_in_state("approved").expect("index"),
+        vec![draft.clone()]
+    );
+    // End states leave the index.
+    draft.state = DraftState::Sent;
+    let mut tx = store.begin().await;
+    tx.put_draft(&draft).expect("put");
+    tx.commit().await.expect("commit");
+    assert!(store.drafts_in_state("approved").expect("index").is_empty());
+    assert!(store.drafts_in_state("sent").expect("index").is_empty());
 }
 
 #[test]

@@ -246,12 +246,25 @@ impl<'a> Tx<'a> {
         self.get_json(&keys::draft(id.0))
     }
 
-    /// Writes a draft; counts it when new, moves its state count when changed.
+    /// Writes a draft; counts it when new, moves its state count and its
+    /// state index entry when changed.
     pub fn put_draft(&mut self, draft: &Draft) -> Result<(), StoreError> {
         let before = self.draft(draft.id)?;
         match &before {
             Some(old) => self.stats.move_draft(old.state.name(), draft.state.name()),
             None => self.stats.add_draft(draft.state.name()),
+        }
+        if let Some(old) = &before
+            && old.state.name() != draft.state.name()
+            && old.state.indexed()
+        {
+            self.remove(keys::draft_state(old.state.name(), draft.id.0));
+        }
+        if draft.state.indexed() {
+            self.put(
+                keys::draft_state(draft.state.name(), draft.id.0),
+                Vec::new(),
+            );
         }
         self.put(keys::draft(draft.id.0), encode(draft));
         Ok(())

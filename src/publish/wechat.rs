@@ -1,0 +1,1 @@
+//! Placeholder until the WeChat API client lands.
