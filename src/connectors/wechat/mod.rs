@@ -7,9 +7,11 @@
 //! | `crypto.rs` | safe mode: EncodingAESKey, AES-256-CBC, 32-byte PKCS#7, AppID check |
 //! | `xml.rs` | push XML → [`xml::Push`], the encrypted envelope, passive-reply XML |
 //! | `dedup.rs` | the key under which a push (and its retries) is stored once |
+//! | `api/` | the outbound HTTP API (token, customer-service send, media): the one part with I/O |
 //!
 //! The protocol, its sources and its traps are in `research/wechat.md`.
 
+pub mod api;
 pub mod crypto;
 pub mod dedup;
 pub mod signature;
