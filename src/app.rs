@@ -7,23 +7,27 @@
 //! flushed. Anything not acknowledged by then is still at its source and is
 //! read again on the next start.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, ConnectorKind, Durability};
 use crate::connectors::imap::ImapSource;
 use crate::connectors::maildir::MaildirSource;
+use crate::connectors::wechat::api::{self as wechat_api, StoreTokenCache, WechatApi};
 use crate::connectors::{ConnectorState, SourceContext, StatusBoard};
+use crate::media::MediaFetcher;
 use crate::metrics::Metrics;
 use crate::outbound::Outbound;
 use crate::pipeline::{Limits, NearSettings, Pipeline, PipelineOptions};
+use crate::publish::{DraftPublisher, Publishers, WechatPublisher};
 use crate::store::{Store, StoreError, StoreOptions};
 use crate::web::{AppState, WechatEndpoint, WechatEndpoints, router};
 
@@ -118,6 +122,9 @@ pub async fn run(
     let sources = TaskTracker::new();
     let wechat = start_sources(&config, &store, &pipeline, &status, &stop, &sources);
     sources.close();
+    let background = TaskTracker::new();
+    start_channel_apis(&config, &store, &metrics, &outbound_stop, &background);
+    background.close();
 
     let state = AppState {
         store: store.clone(),
@@ -149,6 +156,7 @@ pub async fn run(
         // A mail being handed over finishes first (each SMTP step has its
         // timeout); one cut off by the deadline is `uncertain` next start.
         outbound.stopped().await;
+        background.wait().await;
         if let Err(e) = store.flush().await {
             tracing::error!(error = %e, "Final flush failed.");
         }
@@ -161,6 +169,75 @@ pub async fn run(
         ),
     }
     Ok(())
+}
+
+/// Starts what talks to the channels' APIs: the draft publisher, and the
+/// media fetcher for WeChat accounts with an AppSecret. Both stop on `stop`.
+fn start_channel_apis(
+    config: &Config,
+    store: &Store,
+    metrics: &Metrics,
+    stop: &CancellationToken,
+    tracker: &TaskTracker,
+) {
+    let mut publishers = Publishers::default();
+    let mut apis = HashMap::new();
+    // reqwest panics without a process-wide provider; main installs it, but
+    // the daemon also runs embedded (tests, bench). A second install is a no-op.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = match wechat_api::http_client() {
+        Ok(http) => Some(http),
+        Err(e) => {
+            tracing::error!(error = %e, "No HTTP client; nothing will be published or downloaded.");
+            None
+        }
+    };
+    for connector in &config.connectors {
+        let (ConnectorKind::Wechat(w), Some(http)) = (&connector.kind, &http) else {
+            continue;
+        };
+        let Some(secret) = w.app_secret.as_ref().filter(|_| w.enabled) else {
+            continue;
+        };
+        let app_secret = match secret.resolve() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(connector = %connector.id, error = %e, "WeChat API not available: no AppSecret.");
+                continue;
+            }
+        };
+        let api = WechatApi::new(
+            wechat_api::ApiConfig {
+                api_base: w.api_base.clone(),
+                app_id: w.app_id.clone(),
+                app_secret,
+                token_endpoint: w.token_endpoint,
+            },
+            http.clone(),
+            Arc::new(StoreTokenCache::new(store.clone(), connector.id.0.clone())),
+        );
+        publishers.insert(
+            &connector.id.0,
+            Arc::new(WechatPublisher::new(api.clone(), store.clone())),
+        );
+        apis.insert(connector.id.0.clone(), api);
+    }
+    if !apis.is_empty() {
+        let fetcher = MediaFetcher::new(
+            store.clone(),
+            apis,
+            config.store.max_attachment_bytes,
+            metrics.clone(),
+        );
+        tracker.spawn(fetcher.run(stop.clone()));
+    }
+    let publisher = DraftPublisher::new(
+        store.clone(),
+        publishers,
+        Arc::new(Notify::new()),
+        metrics.clone(),
+    );
+    tracker.spawn(publisher.run(stop.clone()));
 }
 
 /// Spawns the polling sources; returns the webhook endpoints the HTTP

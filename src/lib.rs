@@ -29,6 +29,7 @@ pub mod connectors;
 pub mod dedup;
 pub mod email;
 pub mod ingest;
+pub mod media;
 pub mod metrics;
 pub mod model;
 pub mod outbound;

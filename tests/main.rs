@@ -11,3 +11,5 @@ mod near_dup;
 mod samples;
 mod smtp;
 mod wechat;
+mod wechat_api;
+mod wechat_outbound;

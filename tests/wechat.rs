@@ -10,18 +10,18 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::{Daemon, Tree, num};
 
-const TOKEN: &str = "omnilisten-test-token";
-const APP_ID: &str = "wx5823bf96d3bd56c7";
-const OPENID: &str = "oUser_1234567890abcdef";
+pub(crate) const TOKEN: &str = "omnilisten-test-token";
+pub(crate) const APP_ID: &str = "wx5823bf96d3bd56c7";
+pub(crate) const OPENID: &str = "oUser_1234567890abcdef";
 
 /// WeChat's side of the protocol, built from the protocol core.
-struct WechatClient {
+pub(crate) struct WechatClient {
     addr: SocketAddr,
     cipher: SafeModeCipher,
 }
 
 impl WechatClient {
-    fn new(addr: SocketAddr) -> WechatClient {
+    pub(crate) fn new(addr: SocketAddr) -> WechatClient {
         WechatClient {
             addr,
             cipher: SafeModeCipher::new(key(), APP_ID),
@@ -45,7 +45,7 @@ impl WechatClient {
         http(self.addr, "POST", &path, xml.as_bytes()).await
     }
 
-    async fn push_plain(&self, connector: &str, xml: &str) -> (u16, String) {
+    pub(crate) async fn push_plain(&self, connector: &str, xml: &str) -> (u16, String) {
         self.push_plain_as(connector, xml, TOKEN, now()).await
     }
 
@@ -77,7 +77,7 @@ impl WechatClient {
         http(self.addr, "POST", &path, body.as_bytes()).await
     }
 
-    async fn push_safe(&self, connector: &str, xml: &str) -> (u16, String) {
+    pub(crate) async fn push_safe(&self, connector: &str, xml: &str) -> (u16, String) {
         self.push_encrypted_with(&self.cipher, connector, xml, false)
             .await
     }
@@ -87,7 +87,7 @@ impl WechatClient {
     /// The text of a passive reply, checked as WeChat would: the envelope's
     /// `MsgSignature` over its own timestamp and nonce, the AppID, and the
     /// To/From of the push swapped.
-    fn reply_text(&self, body: &str) -> String {
+    pub(crate) fn reply_text(&self, body: &str) -> String {
         let xml = if body.contains("<Encrypt>") {
             let encrypt = between(body, "<Encrypt><![CDATA[", "]]></Encrypt>");
             let sig = between(body, "<MsgSignature><![CDATA[", "]]></MsgSignature>");
@@ -119,7 +119,7 @@ impl WechatClient {
     }
 }
 
-fn between(text: &str, start: &str, end: &str) -> String {
+pub(crate) fn between(text: &str, start: &str, end: &str) -> String {
     let from = text.find(start).map(|i| i + start.len());
     let from = from.unwrap_or_else(|| panic!("no {start} in {text}"));
     let to = text[from..]
@@ -129,7 +129,7 @@ fn between(text: &str, start: &str, end: &str) -> String {
 }
 
 /// The ticket number quoted in an instant reply.
-fn ticket_in(reply: &str) -> String {
+pub(crate) fn ticket_in(reply: &str) -> String {
     let digits: String = reply
         .split(|c: char| !(c.is_ascii_digit() || c == '-'))
         .find(|w| w.len() == 15 && w.as_bytes().get(8) == Some(&b'-'))
@@ -138,15 +138,15 @@ fn ticket_in(reply: &str) -> String {
     digits
 }
 
-fn key() -> AesKey {
+pub(crate) fn key() -> AesKey {
     AesKey::from_bytes(*b"0123456789abcdefghijklmnopqrstuv")
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-fn text_push(msg_id: u64, content: &str) -> String {
+pub(crate) fn text_push(msg_id: u64, content: &str) -> String {
     format!(
         "<xml><ToUserName><![CDATA[gh_account]]></ToUserName><FromUserName><![CDATA[{OPENID}]]></FromUserName><CreateTime>{}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>",
         now()
@@ -161,7 +161,7 @@ fn subscribe_event() -> String {
 }
 
 /// A tree with WeChat connector `wx` (all modes) and `wxsafe` (safe only).
-fn wechat_tree() -> Tree {
+pub(crate) fn wechat_tree() -> Tree {
     let tree = Tree::new();
     tree.write("secrets/token", &format!("{TOKEN}\n"));
     tree.write("secrets/aes", &key().to_encoding_aes_key());
@@ -177,7 +177,7 @@ fn wechat_tree() -> Tree {
 }
 
 /// A minimal HTTP/1.1 request with a body; returns status and body.
-async fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, String) {
+pub(crate) async fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, String) {
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",

@@ -99,6 +99,10 @@ pub struct Attachment {
     pub content_hash: String,
     /// Whether the content was kept in the store (false when over the cap).
     pub stored: bool,
+    /// Why the content is not kept, when the reason is more than the size cap
+    /// (a channel that refused or no longer has the file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<String>,
 }
 
 /// References that tie a message into a conversation.

@@ -37,6 +37,17 @@ pub struct Ready {
     pub signature: Option<Signature>,
     /// What the rules say.
     pub evaluation: Evaluation,
+    /// A file the channel keeps on its side, to fetch after the message is stored.
+    pub media: Option<MediaRef>,
+}
+
+/// A channel-side file named in a message (a WeChat `MediaId`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaRef {
+    /// The channel's id for it.
+    pub media_id: String,
+    /// `image` or `voice`.
+    pub kind: &'static str,
 }
 
 /// Why an input was refused; becomes the quarantine reason.
@@ -89,6 +100,7 @@ fn prepare_email(
             size,
             content_hash: hash,
             stored,
+            missing: None,
         });
     }
     let full_text = (parsed.full_text != parsed.text).then_some(parsed.full_text);
@@ -153,7 +165,21 @@ fn prepare_wechat(
         item_kind: Some(push_kind_name(&push.kind)),
         instant_reply: None,
     };
-    Ok(finish(message, Vec::new(), rules))
+    let media = match &push.kind {
+        PushKind::Image { media_id, .. } if !media_id.is_empty() => Some(MediaRef {
+            media_id: media_id.clone(),
+            kind: "image",
+        }),
+        PushKind::Voice { media_id, .. } if !media_id.is_empty() => Some(MediaRef {
+            media_id: media_id.clone(),
+            kind: "voice",
+        }),
+        _ => None,
+    };
+    Ok(Ready {
+        media,
+        ..finish(message, Vec::new(), rules)
+    })
 }
 
 /// The push's `MsgType` as rules name it: every event is `event`.
@@ -248,5 +274,6 @@ fn finish(
         attachment_content,
         signature,
         evaluation,
+        media: None,
     }
 }

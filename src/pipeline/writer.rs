@@ -13,7 +13,7 @@ use crate::metrics::Metrics;
 use crate::model::{Channel, Message, MessageId, Quarantined};
 use crate::outbound::{Acknowledger, NAME_FALLBACK, Values};
 use crate::rules::Actions;
-use crate::store::{Store, StoreError, Tx};
+use crate::store::{MediaJob, Store, StoreError, Tx};
 use crate::tickets::{self, TicketChange};
 
 /// Pause after a failed commit before the next attempt, so a broken disk
@@ -161,6 +161,7 @@ fn apply_ready(
         mut message,
         attachment_content,
         evaluation,
+        media,
         ..
     } = ready;
     let channel = message.channel;
@@ -193,6 +194,18 @@ fn apply_ready(
     }
     for (hash, content) in &attachment_content {
         tx.put_attachment(hash, content);
+    }
+    if let Some(media) = media {
+        // Same batch as the message: a crash cannot lose the download.
+        tx.put_media_job(&MediaJob {
+            message: message.id,
+            connector: message.connector.0.clone(),
+            media_id: media.media_id,
+            kind: media.kind.to_string(),
+            created_at: message.received_at,
+            attempts: 0,
+            next_attempt_at: None,
+        });
     }
     let raw = options.keep_raw.then(|| envelope.payload.bytes());
     tx.insert_message(&message, raw);

@@ -27,6 +27,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 pub use sender::{DraftPublisher, MAX_ATTEMPTS, PublishPass};
+pub use wechat::{MAX_TEXT_BYTES, WechatPublisher};
 
 use crate::model::{Draft, Message};
 

@@ -41,6 +41,8 @@ pub const DRAFT: &[u8] = b"draft/";
 /// kept for the states the publisher and reviewers look for, never for `sent`
 /// or `rejected` (which only grow).
 pub const DRAFT_STATE: &[u8] = b"draftstate/";
+/// Prefix of media downloads to do (`mediajob/` ‖ message uuid → JSON `MediaJob`).
+pub const MEDIA_JOB: &[u8] = b"mediajob/";
 /// Prefix of the audit log (`audit/` ‖ subject ‖ 0 ‖ uuid v7 → JSON `AuditEntry`),
 /// grouped by subject so a ticket's or draft's history is one prefix scan.
 pub const AUDIT: &[u8] = b"audit/";
@@ -171,6 +173,11 @@ pub fn draft_state_prefix(state: &str) -> Vec<u8> {
 /// Index key of a draft in a state.
 pub fn draft_state(state: &str, id: uuid::Uuid) -> Vec<u8> {
     join(DRAFT_STATE, &[state.as_bytes(), b"/", id.as_bytes()])
+}
+
+/// Key of a media download job.
+pub fn media_job(message: uuid::Uuid) -> Vec<u8> {
+    join(MEDIA_JOB, &[message.as_bytes()])
 }
 
 /// Key of a draft.

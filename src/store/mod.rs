@@ -13,6 +13,7 @@
 
 mod durability;
 pub mod keys;
+mod media_jobs;
 mod outbox;
 mod read;
 mod record;
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
+pub use media_jobs::MediaJob;
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxId, OutboxState};
 pub use read::{MessageFilter, TicketFilter};
 pub use stats::{MessageCounts, StateCounts, Stats};

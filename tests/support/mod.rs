@@ -12,6 +12,7 @@ use tokio::sync::oneshot;
 pub mod dovecot;
 pub mod process;
 pub mod smtp_sink;
+pub mod wechat_api_server;
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -136,6 +137,26 @@ impl Daemon {
         let (status, body) = http_get(self.addr, path).await;
         let json = serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body));
         (status, json)
+    }
+
+    /// Polls the JSON at `path` until `pred` holds; panics after `timeout`.
+    pub async fn wait_json(
+        &self,
+        path: &str,
+        timeout: Duration,
+        pred: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let (_, value) = self.get(path).await;
+            if pred(&value) {
+                return value;
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!("{path} never reached the expected state: {value}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Polls `/api/stats` until `pred` holds; panics after `timeout`.

@@ -10,8 +10,9 @@ use toml::de::DeValue;
 use crate::config::duration::parse_duration;
 use crate::config::secret::{SecretKeys, SecretRef};
 use crate::config::source::FileCheck;
+use crate::connectors::wechat::api::TokenEndpoint;
 
-/// WeChat's API host, for the outbound calls of a later round.
+/// WeChat's API host.
 pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
 
 /// A WeChat Official Account webhook.
@@ -25,10 +26,14 @@ pub struct WechatConfig {
     /// `aes_key_env` / `aes_key_file`: the 43-character EncodingAESKey;
     /// required when `accept` holds `safe` or `compat`.
     pub aes_key: Option<SecretRef>,
-    /// `app_secret_env` / `app_secret_file`: for the outbound API (not used yet).
+    /// `app_secret_env` / `app_secret_file`: for the outbound API (publishing
+    /// approved drafts, downloading pictures and voice); without it neither happens.
     pub app_secret: Option<SecretRef>,
-    /// `api_base`: WeChat's API host; default [`DEFAULT_API_BASE`] (not used yet).
+    /// `api_base`: WeChat's API host; default [`DEFAULT_API_BASE`].
     pub api_base: String,
+    /// `token_endpoint`: `"stable"` (default, `/cgi-bin/stable_token`) or
+    /// `"classic"` (`/cgi-bin/token`, which retires the previous token).
+    pub token_endpoint: TokenEndpoint,
     /// `accept`: the message modes allowed; default all three.
     pub accept: WechatModes,
     /// `timestamp_window`: how far a request's `timestamp` may be from now; default `300s`.
@@ -73,6 +78,7 @@ struct RawWechat {
     app_secret_env: Option<Spanned<String>>,
     app_secret_file: Option<Spanned<String>>,
     api_base: Option<Spanned<String>>,
+    token_endpoint: Option<Spanned<String>>,
     accept: Option<Spanned<Vec<Spanned<String>>>>,
     timestamp_window: Option<Spanned<String>>,
     enabled: Option<bool>,
@@ -151,6 +157,16 @@ pub(super) fn check<'a>(
         aes_key,
         app_secret,
         api_base,
+        token_endpoint: raw
+            .token_endpoint
+            .and_then(|v| {
+                let choices = [
+                    ("stable", TokenEndpoint::Stable),
+                    ("classic", TokenEndpoint::Classic),
+                ];
+                check.choose("token_endpoint", &v, &choices)
+            })
+            .unwrap_or_default(),
         accept,
         timestamp_window,
         enabled: raw.enabled.unwrap_or(true),

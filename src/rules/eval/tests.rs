@@ -201,6 +201,7 @@ fn each_condition_explains_a_match() {
         size: 10,
         content_hash: "00".into(),
         stored: true,
+        missing: None,
     });
     let rules = r#"[[rule]]
 id = "all"
