@@ -1,6 +1,7 @@
 //! `omnilisten bench`: generated mail through parse → normalize → dedup →
 //! tickets → durable store, with throughput, ack latency, memory and the
-//! cost of durability.
+//! cost of durability. `omnilisten bench wechat` (`wechat.rs`) measures
+//! safe-mode WeChat pushes over HTTP instead.
 //!
 //! The mix imitates the support mailbox: UTF-8 quoted-printable and base64,
 //! GBK 8-bit, HTML-only, multipart with a screenshot, auto-replies,
@@ -21,6 +22,57 @@ use crate::rules::RuleSet;
 use crate::store::{Store, StoreError, StoreOptions};
 
 pub mod corpus;
+pub mod wechat;
+
+/// `omnilisten bench [SCENARIO]`: the mail benchmark's options, or a scenario.
+#[derive(Debug, Clone, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BenchCommand {
+    /// Another scenario than mail; none runs the mail benchmark.
+    #[command(subcommand)]
+    pub scenario: Option<BenchScenario>,
+    /// The mail benchmark's options.
+    #[command(flatten)]
+    pub mail: BenchArgs,
+}
+
+/// Benchmark scenarios besides the default mail one.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum BenchScenario {
+    /// Safe-mode WeChat pushes over HTTP: throughput, latency, group commit.
+    Wechat(wechat::WechatBenchArgs),
+}
+
+/// What `omnilisten bench` prints, and whether its checks passed.
+#[derive(Debug, Clone)]
+pub struct BenchOutcome {
+    /// The report, as text or JSON.
+    pub text: String,
+    /// False when a check failed (an answer not 200, a push not stored once).
+    pub passed: bool,
+}
+
+/// Runs the benchmark the command names.
+pub async fn dispatch(command: BenchCommand) -> Result<BenchOutcome, BenchError> {
+    match command.scenario {
+        None => Ok(BenchOutcome {
+            text: run(command.mail).await?.to_string(),
+            passed: true,
+        }),
+        Some(BenchScenario::Wechat(args)) => {
+            let json = args.json;
+            let report = wechat::run(args).await?;
+            Ok(BenchOutcome {
+                text: if json {
+                    report.to_json().to_string()
+                } else {
+                    report.to_string()
+                },
+                passed: report.passed(),
+            })
+        }
+    }
+}
 
 /// Options of `omnilisten bench`.
 #[derive(Debug, Clone, clap::Args)]
@@ -54,6 +106,15 @@ pub enum BenchError {
     /// Bad arguments.
     #[error("{0}")]
     Args(String),
+    /// The generated configuration was refused.
+    #[error("bench config: {0}")]
+    Config(String),
+    /// The in-process daemon failed.
+    #[error("in-process daemon: {0}")]
+    Daemon(String),
+    /// The load could not be driven (a client task or thread failed).
+    #[error("client: {0}")]
+    Http(String),
 }
 
 /// Figures of one run.

@@ -50,11 +50,17 @@ enum Command {
         /// Main config file (for the rules).
         #[arg(long, default_value = "omnilisten.toml")]
         config: PathBuf,
-        /// The mail file.
+        /// Read the file as this connector's input (its channel, and its id
+        /// for `connector` conditions); without it, WeChat push XML is told
+        /// from mail by its first bytes.
+        #[arg(long)]
+        connector: Option<String>,
+        /// A mail (.eml) or a saved WeChat push (.xml).
         file: PathBuf,
     },
-    /// Measure throughput: generated mail through parse, dedup and durable store.
-    Bench(omnilisten::bench::BenchArgs),
+    /// Measure throughput: generated mail through parse, dedup and durable
+    /// store; `bench wechat` for safe-mode WeChat pushes over HTTP.
+    Bench(Box<omnilisten::bench::BenchCommand>),
 }
 
 fn main() -> ExitCode {
@@ -120,16 +126,24 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Explain { config, file } => {
+        Command::Explain {
+            config,
+            connector,
+            file,
+        } => {
             let Some(cfg) = load_or_report(&config) else {
                 return Ok(ExitCode::FAILURE);
             };
-            explain(&cfg, &file)
+            explain(&cfg, connector.as_deref(), &file)
         }
-        Command::Bench(args) => {
-            let report = runtime.block_on(omnilisten::bench::run(args))?;
-            println!("{report}");
-            Ok(ExitCode::SUCCESS)
+        Command::Bench(command) => {
+            let outcome = runtime.block_on(omnilisten::bench::dispatch(*command))?;
+            println!("{}", outcome.text);
+            Ok(if outcome.passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }
@@ -147,11 +161,25 @@ fn load_or_report(path: &Path) -> Option<Config> {
     }
 }
 
-fn explain(cfg: &Config, file: &Path) -> anyhow::Result<ExitCode> {
+fn explain(cfg: &Config, connector: Option<&str>, file: &Path) -> anyhow::Result<ExitCode> {
+    use omnilisten::connectors::Payload;
     let raw = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let payload = omnilisten::connectors::Payload::Email(raw);
+    let (connector, payload) = match connector {
+        Some(id) => {
+            let Some(found) = cfg.connectors.iter().find(|c| c.id.0 == id) else {
+                bail!("no connector {id} in the config");
+            };
+            (
+                found.id.clone(),
+                Payload::of_channel(found.kind.channel(), raw),
+            )
+        }
+        None => (
+            omnilisten::model::ConnectorId("explain".into()),
+            Payload::sniff(raw),
+        ),
+    };
     let limits = omnilisten::app::pipeline_options(cfg).limits;
-    let connector = omnilisten::model::ConnectorId("explain".into());
     let out = match omnilisten::pipeline::prepare(
         &connector,
         &payload,

@@ -104,18 +104,34 @@ fn explain_shows_the_message_and_why_rules_matched() {
         if out.status.success() {
             assert_eq!(json["message"]["channel"], "email");
             let rule = &json["rules"];
-            let matched = rule["matched"].as_array().expect("matched").len();
-            let skipped = rule["skipped"].as_array().expect("skipped").len();
-            assert_eq!(matched + skipped, 1, "one default rule: {json}");
+            let matched = rule["matched"].as_array().expect("matched");
+            let skipped = rule["skipped"].as_array().expect("skipped");
+            assert_eq!(
+                matched.len() + skipped.len(),
+                2,
+                "two default rules: {json}"
+            );
             let opens = rule["actions"]["open_ticket"] == true;
             let human = json["message"]["mail_kind"]["kind"] == "human";
             assert_eq!(opens, human, "people open tickets, robots do not: {json}");
-            let reasons = if matched == 1 {
-                &rule["matched"][0]["reasons"]
-            } else {
-                &rule["skipped"][0]["reasons"]
-            };
-            assert!(!reasons.as_array().expect("reasons").is_empty(), "{json}");
+            let email_rule = matched
+                .iter()
+                .chain(skipped)
+                .find(|r| r["rule_id"] == "email-opens-ticket")
+                .unwrap_or_else(|| panic!("email rule explained: {json}"));
+            assert!(
+                !email_rule["reasons"]
+                    .as_array()
+                    .expect("reasons")
+                    .is_empty(),
+                "{json}"
+            );
+            let wechat_rule = skipped.iter().find(|r| r["rule_id"] == "wechat-messages");
+            assert_eq!(
+                wechat_rule.map(|r| r["reasons"][0].clone()),
+                Some("channel is email, not wechat".into()),
+                "{json}"
+            );
             explained += 1;
         } else {
             assert!(json["quarantined"].is_string(), "{json}");
@@ -124,4 +140,41 @@ fn explain_shows_the_message_and_why_rules_matched() {
     }
     assert!(explained >= 14, "{explained}");
     assert_eq!(refused, 1);
+}
+
+#[test]
+fn explain_reads_a_saved_wechat_push_by_its_first_bytes_or_by_connector() {
+    let tree = Tree::new();
+    tree.write("secrets/token", "t");
+    tree.write(
+        "connectors/oa.toml",
+        "kind = \"wechat\"\ntoken_file = \"secrets/token\"\napp_id = \"wx1\"\naccept = [\"plain\"]\n",
+    );
+    let push = "\u{feff}\n<xml><ToUserName><![CDATA[gh_a]]></ToUserName><FromUserName><![CDATA[oU1]]></FromUserName><CreateTime>1764300000</CreateTime><MsgType><![CDATA[voice]]></MsgType><MediaId><![CDATA[m1]]></MediaId><Format><![CDATA[amr]]></Format><Recognition><![CDATA[我的红包没有到账]]></Recognition><MsgId>42</MsgId></xml>";
+    tree.write("push.xml", push);
+    let file = tree.path().join("push.xml").display().to_string();
+    for args in [
+        vec!["explain", file.as_str()],
+        vec!["explain", "--connector", "oa", file.as_str()],
+    ] {
+        let out = omnilisten(&tree, &args);
+        let json: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("explain prints JSON");
+        assert!(out.status.success(), "{json}");
+        let message = &json["message"];
+        assert_eq!(message["channel"], "wechat", "{json}");
+        assert_eq!(message["item_kind"], "voice", "{json}");
+        assert_eq!(message["text"], "我的红包没有到账", "{json}");
+        assert_eq!(
+            json["rules"]["matched"][0]["rule_id"], "wechat-messages",
+            "{json}"
+        );
+        assert_eq!(
+            json["rules"]["actions"]["instant_reply"]["name"],
+            "wechat-received"
+        );
+    }
+    let out = omnilisten(&tree, &["explain", "--connector", "nosuch", &file]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no connector nosuch"));
 }

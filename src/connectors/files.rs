@@ -82,14 +82,10 @@ pub fn historical_envelope(
     origin: String,
     raw: Vec<u8>,
 ) -> Envelope {
-    let payload = match channel {
-        Channel::Wechat => Payload::Wechat(raw),
-        Channel::Email | Channel::Weibo => Payload::Email(raw),
-    };
     Envelope {
         connector: connector.clone(),
         origin,
-        payload,
+        payload: Payload::of_channel(channel, raw),
         received_at: Utc::now(),
         checkpoint: None,
         historical: true,

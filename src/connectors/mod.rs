@@ -66,6 +66,26 @@ pub enum Payload {
 }
 
 impl Payload {
+    /// Raw input of `channel` as saved in a file (backfill, `explain`).
+    pub fn of_channel(channel: Channel, raw: Vec<u8>) -> Payload {
+        match channel {
+            Channel::Wechat => Payload::Wechat(raw),
+            Channel::Email | Channel::Weibo => Payload::Email(raw),
+        }
+    }
+
+    /// Guesses the channel of a saved file: WeChat push XML starts with
+    /// `<xml>` (or an XML declaration); anything else is taken for a mail.
+    pub fn sniff(raw: Vec<u8>) -> Payload {
+        let start = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&raw);
+        let start = start.trim_ascii_start();
+        if start.starts_with(b"<xml") || start.starts_with(b"<?xml") {
+            Payload::Wechat(raw)
+        } else {
+            Payload::Email(raw)
+        }
+    }
+
     /// The channel this payload belongs to.
     pub fn channel(&self) -> Channel {
         match self {
