@@ -20,6 +20,10 @@ use crate::tickets::{self, TicketChange};
 /// does not turn into a busy loop.
 const FAILURE_PAUSE: Duration = Duration::from_millis(500);
 
+/// Applied batches that may wait for one flush. Each holds only its acks
+/// (the data is already in sled), so the bound is about latency, not memory.
+const SYNC_QUEUE: usize = 64;
+
 /// A batch applied to the store but not yet durable.
 struct Applied {
     acks: Vec<(Ack, Outcome)>,
@@ -34,10 +38,12 @@ pub(super) async fn run(
     acknowledger: Option<Arc<Acknowledger>>,
 ) {
     let acknowledger = acknowledger.as_deref();
-    // Pipelined group commit: while the syncer flushes batch N, the writer
-    // builds and applies batch N+1. At most two applied batches wait, so
-    // the sources still feel a slow disk.
-    let (to_sync, syncing) = mpsc::channel(2);
+    // Pipelined group commit: while the syncer flushes, the writer goes on
+    // applying batches, and the next flush covers all of them. Under many
+    // small concurrent inputs (webhooks) one fsync must cover many batches,
+    // so a slow disk means bigger groups, not lower throughput; sources
+    // still feel it through their bounded queues and unacknowledged input.
+    let (to_sync, syncing) = mpsc::channel(SYNC_QUEUE);
     let syncer = tokio::spawn(sync_loop(store.clone(), syncing, metrics.clone()));
     while let Some(batch) = input.recv().await {
         let started = Instant::now();

@@ -8,10 +8,14 @@ use std::path::Path;
 
 use super::{Store, StoreError};
 
-/// Which blob files are already synced: sled names them by increasing LSN.
+/// What is already durable: the blob files (sled names them by increasing
+/// LSN) and the store directory's list of names.
 #[derive(Debug, Default)]
 pub(super) struct BlobSyncState {
     highest_synced: u64,
+    /// The directory's entries when it was last fsynced; a directory fsync
+    /// is a journal commit of its own, wasted when no name was added.
+    dir_names: Vec<std::ffi::OsString>,
 }
 
 impl Store {
@@ -28,13 +32,14 @@ impl Store {
 
     fn sync_files_blocking(&self) -> Result<(), StoreError> {
         let dir = &self.inner.dir;
-        File::open(dir.join("db"))?.sync_all()?;
+        // sync_data: the log's contents and its length, without timestamps.
+        File::open(dir.join("db"))?.sync_data()?;
+        let mut state = match self.inner.blob_sync.lock() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
         let blobs = dir.join("blobs");
         if blobs.is_dir() {
-            let mut state = match self.inner.blob_sync.lock() {
-                Ok(s) => s,
-                Err(poisoned) => poisoned.into_inner(),
-            };
             let mut highest = state.highest_synced;
             for entry in std::fs::read_dir(&blobs)? {
                 let entry = entry?;
@@ -47,10 +52,20 @@ impl Store {
                     highest = highest.max(lsn);
                 }
             }
-            File::open(&blobs)?.sync_all()?;
+            if highest > state.highest_synced {
+                // New names in the blob directory must be durable too.
+                File::open(&blobs)?.sync_all()?;
+            }
             state.highest_synced = highest;
         }
-        File::open(dir)?.sync_all()?;
+        let mut names = std::fs::read_dir(dir)?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<Result<Vec<_>, _>>()?;
+        names.sort();
+        if names != state.dir_names {
+            File::open(dir)?.sync_all()?;
+            state.dir_names = names;
+        }
         Ok(())
     }
 }
