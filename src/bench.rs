@@ -1,6 +1,6 @@
 //! `omnilisten bench`: generated mail through parse → normalize → dedup →
 //! tickets → durable store, with throughput, ack latency, memory and the
-//! cost of durability. `omnilisten bench wechat` (`wechat.rs`) measures
+//! cost of durability. `omnilisten bench wechat` (`wechat/`) measures
 //! safe-mode WeChat pushes over HTTP instead.
 //!
 //! The mix imitates the support mailbox: UTF-8 quoted-printable and base64,
