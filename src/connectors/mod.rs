@@ -13,6 +13,7 @@ pub mod imap;
 pub mod maildir;
 mod status;
 pub mod wechat;
+pub mod weibo;
 
 use std::path::Path;
 
