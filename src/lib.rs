@@ -20,10 +20,12 @@
 //! | `store` | the only code that touches sled |
 //! | `web` | the HTTP server: health, metrics, JSON API |
 //! | `metrics` | the Prometheus registry |
+//! | `clock` | the time pollers see: system, or manual in tests and benchmarks |
 //! | `app` | wiring and graceful shutdown |
 
 pub mod app;
 pub mod bench;
+pub mod clock;
 pub mod config;
 pub mod connectors;
 pub mod dedup;

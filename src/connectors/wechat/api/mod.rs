@@ -23,6 +23,8 @@ mod token;
 mod tests;
 
 use std::fmt;
+
+pub(crate) use crate::connectors::http::{BodyError, describe, mime_essence, read_body};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -163,58 +165,5 @@ enum Attempt<E> {
     Failed(E),
 }
 
-/// A reqwest error as text without its URL, which carries the access token or secret.
-fn describe(err: reqwest::Error) -> String {
-    let err = err.without_url();
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(&err);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
 /// Cap on a JSON answer: WeChat's are a few hundred bytes.
 const JSON_LIMIT: u64 = 64 * 1024;
-
-/// Why a body was not read whole.
-enum BodyError {
-    /// It is (or declared itself) longer than the limit.
-    TooLarge,
-    /// The connection failed mid-body.
-    Read(reqwest::Error),
-}
-
-/// Reads at most `limit` bytes, holding no more than the limit plus one chunk:
-/// the declared length is checked first, then every chunk as it arrives.
-async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>, BodyError> {
-    let declared = response.content_length();
-    if declared.is_some_and(|n| n > limit) {
-        return Err(BodyError::TooLarge);
-    }
-    let capacity = usize::try_from(declared.unwrap_or(0)).unwrap_or(0);
-    let mut body = Vec::with_capacity(capacity);
-    while let Some(chunk) = response.chunk().await.map_err(BodyError::Read)? {
-        let total = (body.len() as u64).saturating_add(chunk.len() as u64);
-        if total > limit {
-            return Err(BodyError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-/// The media type of a response without parameters, lowercased.
-fn mime_essence(response: &reqwest::Response) -> Option<String> {
-    let value = response.headers().get(reqwest::header::CONTENT_TYPE)?;
-    let text = String::from_utf8_lossy(value.as_bytes());
-    let essence = text
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    (!essence.is_empty()).then_some(essence)
-}
