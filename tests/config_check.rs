@@ -27,7 +27,7 @@ impl Planted {
         );
         planted.write(
             "connectors/wx.toml",
-            "# Weibo comes later\nkind = \"weibo\"\n",
+            "# Douyin is not a channel here\nkind = \"douyin\"\n",
         );
         planted.write(
             "rules/10-refund.toml",
@@ -78,7 +78,7 @@ impl Planted {
                 self.path("connectors/wx.toml"),
                 2,
                 8,
-                "unknown connector kind `weibo`",
+                "unknown connector kind `douyin`",
             ),
             (self.path("rules/10-refund.toml"), 4, 9, "invalid regex: "),
             (

@@ -24,7 +24,8 @@ use std::path::{Path, PathBuf};
 
 pub use connector::{
     ConnectorConfig, ConnectorKind, DEFAULT_API_BASE, ImapAfter, ImapAuth, ImapConfig, ImapStart,
-    ImapTls, KNOWN_KINDS, MaildirAfter, MaildirConfig, WechatConfig, WechatModes, id_from_file,
+    ImapTls, KNOWN_KINDS, MaildirAfter, MaildirConfig, WechatConfig, WechatModes, WeiboConfig,
+    id_from_file,
 };
 pub use duration::parse_duration;
 pub use outgoing::load_template;

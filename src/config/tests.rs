@@ -221,7 +221,7 @@ fn connector_mistakes_are_all_reported() {
     tree.write("connectors/a.toml", "path = \"x\"\n");
     tree.write(
         "connectors/b.toml",
-        "kind = \"weibo\"\npassword = \"hunter2\"\n",
+        "kind = \"douyin\"\npassword = \"hunter2\"\n",
     );
     tree.write(
         "connectors/c.toml",
@@ -251,11 +251,11 @@ fn connector_mistakes_are_all_reported() {
     assert_eq!(located, expected, "{problems:#?}");
     assert_eq!(
         problems[1].2,
-        "missing `kind`: one of `imap`, `maildir`, `wechat`"
+        "missing `kind`: one of `imap`, `maildir`, `wechat`, `weibo`"
     );
     assert_eq!(
         problems[2].2,
-        "unknown connector kind `weibo`: known kinds are `imap`, `maildir`, `wechat`"
+        "unknown connector kind `douyin`: known kinds are `imap`, `maildir`, `wechat`, `weibo`"
     );
     assert_eq!(
         problems[3].2,

@@ -4,6 +4,7 @@
 mod imap;
 mod maildir;
 mod wechat;
+mod weibo;
 
 use std::path::{Path, PathBuf};
 
@@ -13,14 +14,15 @@ use toml::de::{DeTable, DeValue};
 pub use imap::{ImapAfter, ImapAuth, ImapConfig, ImapStart, ImapTls};
 pub use maildir::{MaildirAfter, MaildirConfig};
 pub use wechat::{DEFAULT_API_BASE, WechatConfig, WechatModes};
+pub use weibo::WeiboConfig;
 
 use super::Problem;
 use super::secret::take_inline_secrets;
 use super::source::{FileCheck, SourceFile, quoted_list};
 use crate::model::{Channel, ConnectorId};
 
-/// The connector kinds this build knows (weibo comes later).
-pub const KNOWN_KINDS: [&str; 3] = ["imap", "maildir", "wechat"];
+/// The connector kinds this build knows.
+pub const KNOWN_KINDS: [&str; 4] = ["imap", "maildir", "wechat", "weibo"];
 
 /// One configured source instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +44,8 @@ pub enum ConnectorKind {
     Maildir(MaildirConfig),
     /// `kind = "wechat"`.
     Wechat(WechatConfig),
+    /// `kind = "weibo"`.
+    Weibo(WeiboConfig),
 }
 
 impl ConnectorKind {
@@ -51,6 +55,7 @@ impl ConnectorKind {
             ConnectorKind::Imap(_) => "imap",
             ConnectorKind::Maildir(_) => "maildir",
             ConnectorKind::Wechat(_) => "wechat",
+            ConnectorKind::Weibo(_) => "weibo",
         }
     }
 
@@ -59,6 +64,7 @@ impl ConnectorKind {
         match self {
             ConnectorKind::Imap(_) | ConnectorKind::Maildir(_) => Channel::Email,
             ConnectorKind::Wechat(_) => Channel::Wechat,
+            ConnectorKind::Weibo(_) => Channel::Weibo,
         }
     }
 
@@ -68,6 +74,7 @@ impl ConnectorKind {
             ConnectorKind::Imap(imap) => imap.max_message_bytes,
             ConnectorKind::Maildir(maildir) => maildir.max_message_bytes,
             ConnectorKind::Wechat(_) => crate::connectors::wechat::xml::MAX_BODY_BYTES as u64,
+            ConnectorKind::Weibo(_) => crate::connectors::weibo::item::MAX_BODY_BYTES as u64,
         }
     }
 
@@ -77,6 +84,7 @@ impl ConnectorKind {
             ConnectorKind::Imap(imap) => imap.enabled,
             ConnectorKind::Maildir(maildir) => maildir.enabled,
             ConnectorKind::Wechat(wechat) => wechat.enabled,
+            ConnectorKind::Weibo(weibo) => weibo.enabled,
         }
     }
 }
@@ -137,6 +145,7 @@ fn kind<'a>(check: &mut FileCheck<'a>, document: Spanned<DeTable<'a>>) -> Option
         Some("imap") => imap::check(check, rest).map(ConnectorKind::Imap),
         Some("maildir") => maildir::check(check, rest).map(ConnectorKind::Maildir),
         Some("wechat") => wechat::check(check, rest).map(ConnectorKind::Wechat),
+        Some("weibo") => weibo::check(check, rest).map(ConnectorKind::Weibo),
         Some(other) => {
             let message = format!("unknown connector kind `{other}`: known kinds are {known}");
             check.report(kind.span(), message);
