@@ -33,7 +33,8 @@ enum Command {
         #[arg(long, default_value = "omnilisten.toml")]
         config: PathBuf,
     },
-    /// Backfill .eml and mbox files through the normal pipeline (daemon stopped).
+    /// Backfill .eml and mbox files (or saved Weibo pages, item by item)
+    /// through the normal pipeline (daemon stopped).
     Ingest {
         /// Main config file.
         #[arg(long, default_value = "omnilisten.toml")]
@@ -51,11 +52,12 @@ enum Command {
         #[arg(long, default_value = "omnilisten.toml")]
         config: PathBuf,
         /// Read the file as this connector's input (its channel, and its id
-        /// for `connector` conditions); without it, WeChat push XML is told
-        /// from mail by its first bytes.
+        /// for `connector` conditions); without it, WeChat push XML and Weibo
+        /// JSON are told from mail by their first bytes.
         #[arg(long)]
         connector: Option<String>,
-        /// A mail (.eml) or a saved WeChat push (.xml).
+        /// A mail (.eml), a saved WeChat push (.xml), or a saved Weibo page
+        /// or push (.json; of a page, the first item is shown).
         file: PathBuf,
     },
     /// Measure throughput: generated mail through parse, dedup and durable
@@ -120,10 +122,10 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             let summary =
                 runtime.block_on(omnilisten::ingest::ingest_files(&cfg, &connector, &files))?;
             println!("{summary}");
-            Ok(if summary.not_stored > 0 {
-                ExitCode::FAILURE
-            } else {
+            Ok(if summary.is_complete() {
                 ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
             })
         }
         Command::Explain {
@@ -179,8 +181,9 @@ fn explain(cfg: &Config, connector: Option<&str>, file: &Path) -> anyhow::Result
             Payload::sniff(raw),
         ),
     };
+    let (payload, page_items) = first_weibo_item(payload);
     let limits = omnilisten::app::pipeline_options(cfg).limits;
-    let out = match omnilisten::pipeline::prepare(
+    let mut out = match omnilisten::pipeline::prepare(
         &connector,
         &payload,
         chrono::Utc::now(),
@@ -193,12 +196,38 @@ fn explain(cfg: &Config, connector: Option<&str>, file: &Path) -> anyhow::Result
         }),
         Err(refused) => serde_json::json!({ "quarantined": refused.reason }),
     };
+    if let (Some(items), Some(object)) = (page_items, out.as_object_mut()) {
+        object.insert(
+            "page".into(),
+            serde_json::json!({ "items": items, "shown": "the first item" }),
+        );
+    }
     let text = serde_json::to_string_pretty(&out)?;
     println!("{text}");
     if out.get("quarantined").is_some() {
         bail!("the file would be quarantined");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A saved Weibo page holds many items, the pipeline takes one: the first
+/// one is explained, with the page's item count. Anything else (a push, an
+/// error body, a mail) goes on unchanged, and `prepare` says what it is.
+fn first_weibo_item(
+    payload: omnilisten::connectors::Payload,
+) -> (omnilisten::connectors::Payload, Option<usize>) {
+    use omnilisten::connectors::Payload;
+    let Payload::Weibo(raw) = &payload else {
+        return (payload, None);
+    };
+    match omnilisten::connectors::weibo::split_page(raw) {
+        Ok(page) if !page.items.is_empty() => {
+            let count = page.items.len();
+            let first = page.items.into_iter().next().map(|item| item.raw);
+            (Payload::Weibo(first.unwrap_or_default()), Some(count))
+        }
+        _ => (payload, None),
+    }
 }
 
 fn init_logging(cfg: &Config) {

@@ -136,6 +136,7 @@ impl MediaFetcher {
                     content_hash: hash,
                     stored: true,
                     missing: None,
+                    url: None,
                 });
                 self.metrics.count_media_download("stored");
                 Fetched::Stored
@@ -200,5 +201,6 @@ fn missing(job: &MediaJob, reason: &str) -> Attachment {
         content_hash: String::new(),
         stored: false,
         missing: Some(reason.to_string()),
+        url: None,
     }
 }

@@ -9,6 +9,7 @@
 //! [`Checkpoint`] and is committed in the same atomic batch as the message.
 
 pub mod files;
+pub mod http;
 pub mod imap;
 pub mod maildir;
 mod status;
@@ -53,6 +54,9 @@ pub enum Payload {
     /// One WeChat push as plaintext XML (decrypted first in safe mode), its
     /// signature, freshness and AppID already checked.
     Wechat(Vec<u8>),
+    /// One Weibo item as a single-item statuses or comments page
+    /// (`{"statuses":[…]}`), or one push of Weibo's push service (JSON or XML).
+    Weibo(Vec<u8>),
     /// Input the source already knows it cannot accept (an IMAP mail over
     /// `max_message_bytes`, fetched as its header only): quarantined with
     /// `reason`, so it never blocks the source.
@@ -71,17 +75,21 @@ impl Payload {
     pub fn of_channel(channel: Channel, raw: Vec<u8>) -> Payload {
         match channel {
             Channel::Wechat => Payload::Wechat(raw),
-            Channel::Email | Channel::Weibo => Payload::Email(raw),
+            Channel::Weibo => Payload::Weibo(raw),
+            Channel::Email => Payload::Email(raw),
         }
     }
 
     /// Guesses the channel of a saved file: WeChat push XML starts with
-    /// `<xml>` (or an XML declaration); anything else is taken for a mail.
+    /// `<xml>` (or an XML declaration), Weibo JSON (a page or a push) with
+    /// `{`; anything else is taken for a mail, which never starts with `{`.
     pub fn sniff(raw: Vec<u8>) -> Payload {
         let start = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&raw);
         let start = start.trim_ascii_start();
         if start.starts_with(b"<xml") || start.starts_with(b"<?xml") {
             Payload::Wechat(raw)
+        } else if start.starts_with(b"{") {
+            Payload::Weibo(raw)
         } else {
             Payload::Email(raw)
         }
@@ -92,6 +100,7 @@ impl Payload {
         match self {
             Payload::Email(_) => Channel::Email,
             Payload::Wechat(_) => Channel::Wechat,
+            Payload::Weibo(_) => Channel::Weibo,
             Payload::Rejected { channel, .. } => *channel,
         }
     }
@@ -99,7 +108,7 @@ impl Payload {
     /// The raw bytes.
     pub fn bytes(&self) -> &[u8] {
         match self {
-            Payload::Email(b) | Payload::Wechat(b) => b,
+            Payload::Email(b) | Payload::Wechat(b) | Payload::Weibo(b) => b,
             Payload::Rejected { raw, .. } => raw,
         }
     }

@@ -103,6 +103,10 @@ pub struct Attachment {
     /// (a channel that refused or no longer has the file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing: Option<String>,
+    /// Where the file is kept at the channel (a Weibo picture), for files
+    /// referenced rather than stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// References that tie a message into a conversation.
@@ -193,6 +197,50 @@ pub struct Message {
     /// The instant reply the customer was answered with (a WeChat passive reply), kept for agents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instant_reply: Option<String>,
+    /// What a social post carries besides its words (Weibo); None for mail and WeChat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub social: Option<SocialParts>,
+}
+
+/// What a social post carries besides its words (Weibo).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocialParts {
+    /// Mentioned names without `@`, in order, once each.
+    pub mentions: Vec<String>,
+    /// Hashtag topics without `#`, in order, once each.
+    pub hashtags: Vec<String>,
+    /// Short links (`http://t.cn/…`), in order, once each.
+    pub links: Vec<String>,
+    /// Emoticon names without brackets (`怒` for `[怒]`), in order, once each.
+    pub emoticons: Vec<String>,
+    /// The `//@user:` repost chain, newest reposter first.
+    pub repost_chain: Vec<RepostLayer>,
+    /// The post quoted: a status's `retweeted_status`, or the status a comment is on.
+    pub quoted: Option<QuotedPost>,
+    /// The status a reply must go to: a status's own id, a comment's `status.id`.
+    pub status_id: Option<String>,
+    /// The comment a comment replies to (`reply_comment.id`).
+    pub reply_to_comment: Option<String>,
+}
+
+/// One layer of a repost chain: an earlier reposter and their words.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepostLayer {
+    /// The reposter's screen name.
+    pub user: String,
+    /// What they wrote when reposting.
+    pub text: String,
+}
+
+/// A post shown inside another one (the original of a repost, the status commented on).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotedPost {
+    /// Its id, when the channel gives one.
+    pub id: Option<String>,
+    /// Its author's screen name, when given.
+    pub author: Option<String>,
+    /// Its text, normalized; a deleted original reads `此微博已被原作者删除。`.
+    pub text: String,
 }
 
 /// An input that could not be turned into a message, kept with its raw bytes.

@@ -7,6 +7,6 @@ mod ticket;
 pub use draft::{Draft, DraftId, DraftState};
 pub use message::{
     Attachment, Author, Channel, ConnectorId, Details, MailKind, Message, MessageId, Quarantined,
-    ThreadRefs,
+    QuotedPost, RepostLayer, SocialParts, ThreadRefs,
 };
 pub use ticket::{Priority, Ticket, TicketNumber, TicketState};

@@ -17,6 +17,8 @@ use crate::model::{
 use crate::rules::{self, Evaluation, RuleSet};
 use crate::text;
 
+mod weibo;
+
 /// Limits that shape what is kept.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -68,6 +70,7 @@ pub fn prepare(
     match payload {
         Payload::Email(raw) => prepare_email(connector, raw, received_at, limits, rules),
         Payload::Wechat(raw) => prepare_wechat(connector, raw, received_at, rules),
+        Payload::Weibo(raw) => weibo::prepare_weibo(connector, raw, received_at, rules),
         Payload::Rejected { reason, .. } => Err(Refused {
             reason: reason.clone(),
         }),
@@ -101,6 +104,7 @@ fn prepare_email(
             content_hash: hash,
             stored,
             missing: None,
+            url: None,
         });
     }
     let full_text = (parsed.full_text != parsed.text).then_some(parsed.full_text);
@@ -124,6 +128,7 @@ fn prepare_email(
         raw_size: raw.len() as u64,
         item_kind: None,
         instant_reply: None,
+        social: None,
     };
     Ok(finish(message, attachment_content, rules))
 }
@@ -164,6 +169,7 @@ fn prepare_wechat(
         raw_size: raw.len() as u64,
         item_kind: Some(push_kind_name(&push.kind)),
         instant_reply: None,
+        social: None,
     };
     let media = match &push.kind {
         PushKind::Image { media_id, .. } if !media_id.is_empty() => Some(MediaRef {

@@ -29,6 +29,7 @@ fn message(native: &str) -> Message {
         raw_size: 3,
         item_kind: None,
         instant_reply: None,
+        social: None,
     }
 }
 

@@ -58,6 +58,7 @@ fn mail(native: &str, from: &str, subject: &str, in_reply_to: &[&str]) -> Messag
         raw_size: 1,
         item_kind: None,
         instant_reply: None,
+        social: None,
     }
 }
 

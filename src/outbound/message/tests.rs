@@ -30,6 +30,7 @@ fn customer_mail(native_id: &str, subject: Option<&str>, thread: ThreadRefs) -> 
         raw_size: 10,
         item_kind: None,
         instant_reply: None,
+        social: None,
     }
 }
 

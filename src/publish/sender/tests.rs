@@ -95,6 +95,7 @@ fn chat_message(connector: &str) -> Message {
         raw_size: 0,
         item_kind: Some("text".into()),
         instant_reply: None,
+        social: None,
     }
 }
 

@@ -29,6 +29,7 @@ fn mail(subject: &str, text: &str) -> Message {
         raw_size: 0,
         item_kind: None,
         instant_reply: None,
+        social: None,
     }
 }
 
@@ -202,6 +203,7 @@ fn each_condition_explains_a_match() {
         content_hash: "00".into(),
         stored: true,
         missing: None,
+        url: None,
     });
     let rules = r#"[[rule]]
 id = "all"
