@@ -23,6 +23,7 @@ use crate::store::{Store, StoreError, StoreOptions};
 
 pub mod corpus;
 pub mod wechat;
+pub mod weibo;
 
 /// `omnilisten bench [SCENARIO]`: the mail benchmark's options, or a scenario.
 #[derive(Debug, Clone, clap::Args)]
@@ -41,6 +42,8 @@ pub struct BenchCommand {
 pub enum BenchScenario {
     /// Safe-mode WeChat pushes over HTTP: throughput, latency, group commit.
     Wechat(wechat::WechatBenchArgs),
+    /// The Weibo poller against a stand-in API: calls per stored mention, empty polls, budget.
+    Weibo(weibo::WeiboBenchArgs),
 }
 
 /// What `omnilisten bench` prints, and whether its checks passed.
@@ -68,6 +71,13 @@ pub async fn dispatch(command: BenchCommand) -> Result<BenchOutcome, BenchError>
                 } else {
                     report.to_string()
                 },
+                passed: report.passed(),
+            })
+        }
+        Some(BenchScenario::Weibo(args)) => {
+            let report = weibo::run(args).await?;
+            Ok(BenchOutcome {
+                text: report.to_string(),
                 passed: report.passed(),
             })
         }
