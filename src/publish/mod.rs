@@ -17,17 +17,23 @@
 //! | --- | --- |
 //! | `sender.rs` | [`DraftPublisher`]: the loop over approved drafts, claim, record, backoff |
 //! | `wechat.rs` | [`WechatPublisher`]: customer-service text messages and the 48-hour window |
+//! | `weibo.rs` | [`WeiboPublisher`]: a comment on the status, or a reply to the comment, that mentioned the account |
+//! | `limits.rs` | [`check_length`]: each channel's length limit, for the review desk and the publishers |
 
+mod limits;
 mod sender;
 mod wechat;
+mod weibo;
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+pub use limits::{WEIBO_MAX_CHARS, check_length};
 pub use sender::{DraftPublisher, MAX_ATTEMPTS, PublishPass};
 pub use wechat::{MAX_TEXT_BYTES, WechatPublisher};
+pub use weibo::WeiboPublisher;
 
 use crate::model::{Draft, Message};
 

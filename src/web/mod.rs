@@ -1,11 +1,14 @@
-//! The HTTP server: health, metrics, the JSON API and the WeChat webhook
-//! (`wechat.rs`). `router(state)` is
-//! separate from serving so tests can call it without a socket.
+//! The HTTP server: health, metrics, the JSON API, the WeChat webhook
+//! (`wechat.rs`) and Weibo's push service (`weibo.rs`), which share
+//! `webhook.rs`. `router(state)` is separate from serving so tests can
+//! call it without a socket.
 
 mod api;
 mod error;
 mod outbox;
+mod webhook;
 mod wechat;
+mod weibo;
 
 use std::time::Instant;
 
@@ -14,10 +17,13 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
 pub use error::AppError;
-pub use wechat::{ACK_WAIT, WechatEndpoint, WechatEndpoints};
+pub use webhook::ACK_WAIT;
+pub use wechat::{WechatEndpoint, WechatEndpoints};
+pub use weibo::{WeiboEndpoint, WeiboEndpoints};
 
 use crate::connectors::StatusBoard;
 use crate::connectors::wechat::xml::MAX_BODY_BYTES;
+use crate::connectors::weibo::push::MAX_PUSH_BYTES;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -34,6 +40,8 @@ pub struct AppState {
     pub started: Instant,
     /// The WeChat accounts served at `/wechat/{connector_id}`.
     pub wechat: WechatEndpoints,
+    /// The Weibo accounts whose pushes are received at `/weibo/{connector_id}`.
+    pub weibo: WeiboEndpoints,
 }
 
 /// All routes.
@@ -55,6 +63,12 @@ pub fn router(state: AppState) -> Router {
             get(wechat::verify)
                 .post(wechat::push)
                 .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
+        .route(
+            "/weibo/{connector_id}",
+            get(weibo::verify)
+                .post(weibo::push)
+                .layer(DefaultBodyLimit::max(MAX_PUSH_BYTES)),
         )
         .with_state(state)
 }

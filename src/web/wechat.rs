@@ -3,7 +3,7 @@
 //! GET is the URL verification, POST a push in plaintext, compatible or safe
 //! mode. A push is answered `success` only once it is durable: WeChat
 //! redelivers anything not answered within 5 s, so a push whose store ack
-//! does not come within [`ACK_WAIT`] is answered 503 and stored once when
+//! does not come within [`ACK_WAIT`](super::ACK_WAIT) is answered 503 and stored once when
 //! the retry arrives (the dedup key is its native id). Every refusal stores
 //! nothing. The protocol itself is in `src/connectors/wechat/`.
 
@@ -19,17 +19,14 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::AppState;
+use super::webhook::{is_fresh, plain_text, signed, submit_durable};
 use crate::config::{WechatConfig, WechatModes};
 use crate::connectors::wechat::crypto::{AesKey, CryptoError, SafeModeCipher};
-use crate::connectors::wechat::signature::{msg_signature, verify_msg_signature, verify_signature};
+use crate::connectors::wechat::signature::{msg_signature, verify_msg_signature};
 use crate::connectors::wechat::xml::{self, PassiveReply, Push, XmlError};
 use crate::connectors::{Envelope, Outcome, Payload, SourceContext};
 use crate::metrics::Metrics;
 use crate::model::MessageId;
-
-/// How long a push waits for its durable ack: under WeChat's 5 s, leaving
-/// time for the answer to travel.
-pub const ACK_WAIT: Duration = Duration::from_secs(4);
 
 /// One configured account, its secrets resolved.
 pub struct WechatEndpoint {
@@ -183,7 +180,7 @@ fn verify_inner(state: &AppState, connector: &str, q: &WechatQuery) -> Result<St
             .signature
             .as_deref()
             .ok_or(Refusal::MissingParameter("signature"))?;
-        if !verify_signature(&endpoint.token, timestamp, nonce, signature) {
+        if !signed(&endpoint.token, timestamp, nonce, Some(signature)) {
             return Err(Refusal::Signature);
         }
         check_fresh(&endpoint, timestamp)?;
@@ -379,23 +376,12 @@ async fn store(
         historical: false,
         ack: None,
     };
-    let ack = tokio::time::timeout(ACK_WAIT, endpoint.ctx.submit(envelope)).await;
-    match ack {
-        Ok(Some(Ok(outcome))) => Ok(match outcome {
-            Outcome::Stored(id) => {
-                endpoint.ctx.status.record_success(&endpoint.ctx.id, 1);
-                Some(id)
-            }
-            Outcome::Duplicate(id) => Some(id),
-            Outcome::Quarantined(_) => None,
-        }),
-        Ok(Some(Err(e))) => Err(Refusal::NotStored(e.0)),
-        Ok(None) => Err(Refusal::NotStored("shutting down".to_string())),
-        // The push may still become durable; WeChat's retry then counts as a duplicate.
-        Err(_) => Err(Refusal::NotStored(format!(
-            "no durable ack within {} s",
-            ACK_WAIT.as_secs()
-        ))),
+    // Not durable in time: the push may still become so, and WeChat's
+    // retry then counts as a duplicate.
+    match submit_durable(&endpoint.ctx, envelope).await {
+        Ok(Outcome::Stored(id) | Outcome::Duplicate(id)) => Ok(Some(id)),
+        Ok(Outcome::Quarantined(_)) => Ok(None),
+        Err(why) => Err(Refusal::NotStored(why)),
     }
 }
 
@@ -417,8 +403,7 @@ fn check_signature(
     timestamp: &str,
     nonce: &str,
 ) -> Result<(), Refusal> {
-    let signature = q.signature.as_deref().ok_or(Refusal::Signature)?;
-    if verify_signature(&endpoint.token, timestamp, nonce, signature) {
+    if signed(&endpoint.token, timestamp, nonce, q.signature.as_deref()) {
         Ok(())
     } else {
         Err(Refusal::Signature)
@@ -428,16 +413,11 @@ fn check_signature(
 /// Replay protection (research §7.12): the timestamp is signed, so a
 /// captured request cannot be given a fresh one.
 fn check_fresh(endpoint: &WechatEndpoint, timestamp: &str) -> Result<(), Refusal> {
-    let sent: i64 = timestamp.trim().parse().map_err(|_| Refusal::Timestamp)?;
-    let window = i64::try_from(endpoint.window.as_secs()).unwrap_or(i64::MAX);
-    if Utc::now().timestamp().abs_diff(sent) > window.unsigned_abs() {
-        return Err(Refusal::Timestamp);
+    if is_fresh(timestamp, endpoint.window) {
+        Ok(())
+    } else {
+        Err(Refusal::Timestamp)
     }
-    Ok(())
-}
-
-fn plain_text(body: String) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
 
 fn xml_text(body: String) -> Response {
