@@ -18,18 +18,23 @@ use tokio::sync::{Notify, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::clock::{self, SharedClock};
 use crate::config::{Config, ConnectorKind, Durability};
 use crate::connectors::imap::ImapSource;
 use crate::connectors::maildir::MaildirSource;
 use crate::connectors::wechat::api::{self as wechat_api, StoreTokenCache, WechatApi};
+use crate::connectors::weibo::api::{self as weibo_api, WeiboApi};
+use crate::connectors::weibo::poll::WeiboSource;
 use crate::connectors::{ConnectorState, SourceContext, StatusBoard};
 use crate::media::MediaFetcher;
 use crate::metrics::Metrics;
 use crate::outbound::Outbound;
 use crate::pipeline::{Limits, NearSettings, Pipeline, PipelineOptions};
-use crate::publish::{DraftPublisher, Publishers, WechatPublisher};
+use crate::publish::{DraftPublisher, Publishers, WechatPublisher, WeiboPublisher};
 use crate::store::{Store, StoreError, StoreOptions};
-use crate::web::{AppState, WechatEndpoint, WechatEndpoints, router};
+use crate::web::{
+    AppState, WechatEndpoint, WechatEndpoints, WeiboEndpoint, WeiboEndpoints, router,
+};
 
 /// How long shutdown may take before the process gives up waiting.
 pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(9);
@@ -92,6 +97,17 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
     bound: Option<oneshot::Sender<SocketAddr>>,
 ) -> Result<(), AppError> {
+    run_with_clock(config, shutdown, bound, clock::system()).await
+}
+
+/// [`run`] with the clock the pollers schedule by (a manual one in tests,
+/// so hours of rate-limited polling pass in milliseconds).
+pub async fn run_with_clock(
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+    bound: Option<oneshot::Sender<SocketAddr>>,
+    clock: SharedClock,
+) -> Result<(), AppError> {
     let store = open_store(&config).await?;
     let metrics = Metrics::new();
     let status = StatusBoard::default();
@@ -120,10 +136,27 @@ pub async fn run(
 
     let stop = CancellationToken::new();
     let sources = TaskTracker::new();
-    let wechat = start_sources(&config, &store, &pipeline, &status, &stop, &sources);
+    let weibo_apis = weibo_apis(&config, &metrics, &clock);
+    let (wechat, weibo) = start_sources(
+        &config,
+        &store,
+        &pipeline,
+        &status,
+        &stop,
+        &sources,
+        &weibo_apis,
+        (&clock, &metrics),
+    );
     sources.close();
     let background = TaskTracker::new();
-    start_channel_apis(&config, &store, &metrics, &outbound_stop, &background);
+    start_channel_apis(
+        &config,
+        &store,
+        &metrics,
+        &outbound_stop,
+        &background,
+        &weibo_apis,
+    );
     background.close();
 
     let state = AppState {
@@ -132,6 +165,7 @@ pub async fn run(
         status,
         started: Instant::now(),
         wechat,
+        weibo,
     };
     let web_stop = stop.clone();
     let web = tokio::spawn(async move {
@@ -179,8 +213,12 @@ fn start_channel_apis(
     metrics: &Metrics,
     stop: &CancellationToken,
     tracker: &TaskTracker,
+    weibo: &HashMap<String, WeiboApi>,
 ) {
     let mut publishers = Publishers::default();
+    for (id, api) in weibo {
+        publishers.insert(id, Arc::new(WeiboPublisher::new(api.clone())));
+    }
     let mut apis = HashMap::new();
     // reqwest panics without a process-wide provider; main installs it, but
     // the daemon also runs embedded (tests, bench). A second install is a no-op.
@@ -240,8 +278,38 @@ fn start_channel_apis(
     tracker.spawn(publisher.run(stop.clone()));
 }
 
+/// One API client per enabled Weibo connector, shared by its poller and
+/// its publisher so both spend one budget and see one token.
+fn weibo_apis(
+    config: &Config,
+    metrics: &Metrics,
+    clock: &SharedClock,
+) -> HashMap<String, WeiboApi> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut apis = HashMap::new();
+    for connector in &config.connectors {
+        let ConnectorKind::Weibo(w) = &connector.kind else {
+            continue;
+        };
+        if !w.enabled {
+            continue;
+        }
+        match weibo_api::http_client() {
+            Ok(http) => {
+                let api = WeiboApi::new(&connector.id.0, w, http, clock.clone(), metrics.clone());
+                apis.insert(connector.id.0.clone(), api);
+            }
+            Err(e) => {
+                tracing::error!(connector = %connector.id, error = %e, "No HTTP client; the Weibo connector cannot call Weibo.");
+            }
+        }
+    }
+    apis
+}
+
 /// Spawns the polling sources; returns the webhook endpoints the HTTP
-/// server serves (WeChat pushes arrive there, not through a task).
+/// server serves (WeChat and Weibo pushes arrive there, not through a task).
+#[allow(clippy::too_many_arguments)]
 fn start_sources(
     config: &Config,
     store: &Store,
@@ -249,8 +317,11 @@ fn start_sources(
     status: &StatusBoard,
     stop: &CancellationToken,
     tracker: &TaskTracker,
-) -> WechatEndpoints {
+    weibo_apis: &HashMap<String, WeiboApi>,
+    (clock, metrics): (&SharedClock, &Metrics),
+) -> (WechatEndpoints, WeiboEndpoints) {
     let mut wechat = Vec::new();
+    let mut weibo = Vec::new();
     let instant_replies = config
         .rules
         .rules
@@ -307,7 +378,41 @@ fn start_sources(
                     }
                 }
             }
+            ConnectorKind::Weibo(w) => {
+                if !w.enabled {
+                    continue;
+                }
+                status.register(&connector.id, "weibo");
+                let Some(api) = weibo_apis.get(&connector.id.0) else {
+                    status.set_state(
+                        &connector.id,
+                        ConnectorState::Failed,
+                        Some("no HTTP client".into()),
+                    );
+                    continue;
+                };
+                status.set_state(&connector.id, ConnectorState::Idle, None);
+                if w.push {
+                    match WeiboEndpoint::new(w, ctx.clone()) {
+                        Ok(endpoint) => weibo.push(endpoint),
+                        Err(e) => {
+                            tracing::error!(connector = %connector.id, error = %e, "Weibo push route not started.");
+                            status.set_state(&connector.id, ConnectorState::Failed, Some(e));
+                        }
+                    }
+                }
+                if w.poll {
+                    let source =
+                        WeiboSource::new(w.clone(), api.clone(), clock.clone(), metrics.clone());
+                    tracker.spawn(async move {
+                        let id = ctx.id.clone();
+                        if let Err(e) = source.run(ctx).await {
+                            tracing::error!(connector = %id, error = %e, "Source stopped with an error.");
+                        }
+                    });
+                }
+            }
         }
     }
-    WechatEndpoints::new(wechat)
+    (WechatEndpoints::new(wechat), WeiboEndpoints::new(weibo))
 }

@@ -56,6 +56,10 @@ pub struct Metrics {
     pub drafts_published: Family<Labels, Counter>,
     /// WeChat media downloads, by outcome (`stored`, `too_large`, `failed`, `retry`).
     pub media_downloads: Family<Labels, Counter>,
+    /// Weibo API calls, by connector, endpoint and outcome (`ok`, `rate_limited`, `auth`, `transient`, `permanent`).
+    pub weibo_requests: Family<Labels, Counter>,
+    /// 1 while a connector's credentials are refused (it waits for new ones), by connector.
+    pub connector_auth_failed: Family<Labels, Gauge>,
 }
 
 fn labels(key: &'static str, value: &str) -> Labels {
@@ -88,6 +92,8 @@ impl Metrics {
             wechat_rejected: Family::default(),
             drafts_published: Family::default(),
             media_downloads: Family::default(),
+            weibo_requests: Family::default(),
+            connector_auth_failed: Family::default(),
         };
         registry.register("messages_ingested", "Messages stored", m.ingested.clone());
         registry.register(
@@ -152,6 +158,16 @@ impl Metrics {
             "WeChat media downloads, by outcome",
             m.media_downloads.clone(),
         );
+        registry.register(
+            "weibo_requests",
+            "Weibo API calls by connector, endpoint and outcome",
+            m.weibo_requests.clone(),
+        );
+        registry.register(
+            "connector_auth_failed",
+            "1 while a connector's credentials are refused",
+            m.connector_auth_failed.clone(),
+        );
         Metrics {
             registry: Arc::new(registry),
             ..m
@@ -170,6 +186,24 @@ impl Metrics {
         self.duplicates
             .get_or_create(&labels("channel", channel))
             .inc();
+    }
+
+    /// Counts one Weibo API call.
+    pub fn count_weibo_request(&self, connector: &str, endpoint: &str, outcome: &str) {
+        self.weibo_requests
+            .get_or_create(&vec![
+                ("connector", connector.to_string()),
+                ("endpoint", endpoint.to_string()),
+                ("outcome", outcome.to_string()),
+            ])
+            .inc();
+    }
+
+    /// Shows whether a connector's credentials are refused.
+    pub fn set_auth_failed(&self, connector: &str, failed: bool) {
+        self.connector_auth_failed
+            .get_or_create(&labels("connector", connector))
+            .set(i64::from(failed));
     }
 
     /// Counts one draft publication outcome.

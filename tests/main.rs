@@ -13,3 +13,5 @@ mod smtp;
 mod wechat;
 mod wechat_api;
 mod wechat_outbound;
+mod weibo_ingest;
+mod weibo_poll;

@@ -104,6 +104,11 @@ pub struct Daemon {
 
 impl Daemon {
     pub async fn start(config: &Path) -> Daemon {
+        Daemon::start_with_clock(config, omnilisten::clock::system()).await
+    }
+
+    /// A daemon whose pollers schedule by `clock`.
+    pub async fn start_with_clock(config: &Path, clock: omnilisten::clock::SharedClock) -> Daemon {
         let cfg = omnilisten::config::load(config).unwrap_or_else(|p| panic!("config: {p}"));
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let (bound_tx, bound_rx) = oneshot::channel();
@@ -111,7 +116,7 @@ impl Daemon {
             let shutdown = async {
                 let _ = stop_rx.await;
             };
-            omnilisten::app::run(cfg, shutdown, Some(bound_tx))
+            omnilisten::app::run_with_clock(cfg, shutdown, Some(bound_tx), clock)
                 .await
                 .expect("daemon run");
         });

@@ -5,13 +5,23 @@
 //! | --- | --- |
 //! | `text.rs` | `created_at` → UTC; post text → own words, mentions, hashtags, links, emoticons, repost chain |
 //! | `item.rs` | statuses and comments pages (and API error bodies) → [`item::WeiboItem`] |
+//! | `page.rs` | a page → one single-item page per status or comment, for the pipeline |
+//! | `push.rs` | a 消息推送服务 push (JSON or WeChat-format XML) → [`push::PushMessage`] |
 //!
 //! The API shapes, their sources and their traps are in `research/weibo.md`.
 
+pub mod api;
+pub mod budget;
+pub mod endpoint;
 pub mod item;
+pub mod page;
+pub mod poll;
+pub mod push;
 pub mod text;
 
 pub use item::{ItemKind, WeiboItem, parse_page};
+pub use page::{Page, RawItem, split_page};
+pub use push::{PushKind, PushMessage, parse_push};
 pub use text::{WeiboText, parse_created_at, split_text};
 
 /// Why a Weibo response could not be read.
