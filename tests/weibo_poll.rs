@@ -164,6 +164,9 @@ async fn server_errors_and_a_rate_limit_window_lose_nothing_and_stay_within_the_
         user_limit: 30,
         fail_rate: 0.10,
         seed: 7,
+        // Pages out of id order and codes as strings, as live Weibo sometimes sends.
+        shuffle_pages: true,
+        string_error_codes: true,
         ..StandInOptions::default()
     };
     let standin = StandIn::start(clock.clone(), options)

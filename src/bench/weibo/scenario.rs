@@ -137,6 +137,8 @@ pub async fn measure(
     // before it only sets the cursor.
     let mut from_request = 0;
     let mut from_time = begin;
+    let mut stored_before = 0;
+    let mut posted_before = 0;
     match load {
         Load::Steady { per_minute } => {
             for minute in 0..args.hours * 60 {
@@ -154,6 +156,8 @@ pub async fn measure(
             }
             from_request = standin.requests().len();
             from_time = clock.now();
+            stored_before = stored().await?;
+            posted_before = posted;
             posted += standin.post_status_mentions(items).len() as u64;
         }
     }
@@ -163,7 +167,7 @@ pub async fn measure(
         let step = clock.now() + chrono::Duration::seconds(10);
         run_until(&clock, step).await?;
     }
-    let stored = stored().await?;
+    let stored_all = stored().await?;
     let end = clock.now();
     let _ = stop.send(());
     match daemon.await {
@@ -195,8 +199,8 @@ pub async fn measure(
         load,
         hints,
         clock_minutes: clock_seconds / 60,
-        posted,
-        stored,
+        posted: posted - posted_before,
+        stored: stored_all.saturating_sub(stored_before),
         requests: log.len(),
         empty_polls,
         polls_by_interval: clock_seconds / spacing.as_secs().max(1),

@@ -80,6 +80,22 @@ impl Budget {
         }
     }
 
+    /// Counts a call if one may be made now; false (nothing counted) when
+    /// the hour's calls are spent or a rate limit blocks. Writers use it:
+    /// a reply claimed for sending must not sit waiting for the budget.
+    pub fn try_acquire(&self) -> bool {
+        let now = self.clock.now();
+        let mut state = self.lock();
+        prune(&mut state.calls, now);
+        if state.blocked_until.is_some_and(|until| until > now)
+            || state.calls.len() >= self.per_hour as usize
+        {
+            return false;
+        }
+        state.calls.push_back(now);
+        true
+    }
+
     /// Makes every caller wait until `until` (Weibo said a limit is reached).
     pub fn block_until(&self, until: DateTime<Utc>) {
         let mut state = self.lock();
@@ -128,7 +144,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::clock::ManualClock;
+    use crate::clock::{Clock, ManualClock};
 
     #[tokio::test]
     async fn the_budget_waits_for_the_oldest_call_to_leave_the_hour() {
@@ -169,6 +185,20 @@ mod tests {
         clock.advance(Duration::from_secs(900));
         waiting.await.unwrap();
         assert_eq!(budget.blocked_until(), None);
+    }
+
+    #[test]
+    fn try_acquire_refuses_instead_of_waiting() {
+        let clock = ManualClock::new(DateTime::UNIX_EPOCH);
+        let budget = Budget::new(2, clock.clone());
+        assert!(budget.try_acquire());
+        assert!(budget.try_acquire());
+        assert!(!budget.try_acquire());
+        assert_eq!(budget.spent(), 2);
+        clock.advance(Duration::from_secs(3600));
+        assert!(budget.try_acquire());
+        budget.block_until(clock.now() + chrono::Duration::seconds(60));
+        assert!(!budget.try_acquire());
     }
 
     #[test]

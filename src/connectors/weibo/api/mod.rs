@@ -251,7 +251,12 @@ impl WeiboApi {
             ApiError::Auth { .. } => PostError::Refused(e),
             other => PostError::NotSent(other.to_string()),
         })?;
-        self.inner.budget.acquire().await;
+        if !self.inner.budget.try_acquire() {
+            self.count(label, "budget");
+            return Err(PostError::NotSent(
+                "this connector's Weibo call budget is spent for now (requests_per_hour, or a rate limit until its reset)".into(),
+            ));
+        }
         let url = format!("{}/{}", self.inner.api_base, path.trim_start_matches('/'));
         let mut fields: Vec<(&str, String)> = vec![("access_token", token.clone())];
         fields.extend(form.iter().cloned());

@@ -297,10 +297,11 @@ impl WeiboSource {
         let until = match self.api.budget().blocked_until() {
             Some(until) => until,
             None => {
-                let reset = match self.api.rate_limit_status().await {
-                    Ok(status) => status.reset_in,
-                    Err(_) => None,
+                let status = tokio::select! {
+                    status = self.api.rate_limit_status() => status.ok(),
+                    () = ctx.shutdown.cancelled() => None,
                 };
+                let reset = status.and_then(|s| s.reset_in);
                 let wait = reset
                     .filter(|d| !d.is_zero() && *d <= Duration::from_secs(3600))
                     .unwrap_or_else(|| until_next_hour(now));
