@@ -14,4 +14,5 @@ mod wechat;
 mod wechat_api;
 mod wechat_outbound;
 mod weibo_ingest;
+mod weibo_outbound;
 mod weibo_poll;
