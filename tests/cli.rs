@@ -108,8 +108,13 @@ fn explain_shows_the_message_and_why_rules_matched() {
             let skipped = rule["skipped"].as_array().expect("skipped");
             assert_eq!(
                 matched.len() + skipped.len(),
-                2,
-                "two default rules: {json}"
+                3,
+                "three default rules (mail, WeChat, Weibo): {json}"
+            );
+            assert!(
+                skipped.iter().any(|s| s["rule_id"] == "weibo-mentions"
+                    && s["reasons"][0] == "channel is email, not weibo"),
+                "{json}"
             );
             let opens = rule["actions"]["open_ticket"] == true;
             let human = json["message"]["mail_kind"]["kind"] == "human";
