@@ -31,6 +31,7 @@ use crate::metrics::Metrics;
 use crate::outbound::Outbound;
 use crate::pipeline::{Limits, NearSettings, Pipeline, PipelineOptions};
 use crate::publish::{DraftPublisher, Publishers, WechatPublisher, WeiboPublisher};
+use crate::rules::{LiveRules, RulesWatcher};
 use crate::store::{Store, StoreError, StoreOptions};
 use crate::web::{
     AppState, WechatEndpoint, WechatEndpoints, WeiboEndpoint, WeiboEndpoints, router,
@@ -115,9 +116,10 @@ pub async fn run_with_clock(
     // because it starts before the pipeline that feeds it.
     let outbound_stop = CancellationToken::new();
     let outbound = Outbound::start(&config, &store, &metrics, &outbound_stop);
+    let rules = LiveRules::new(config.rules.clone());
     let pipeline = Pipeline::spawn_with(
         store.clone(),
-        Arc::new(config.rules.clone()),
+        rules.clone(),
         metrics.clone(),
         pipeline_options(&config),
         outbound.acknowledger.clone(),
@@ -139,13 +141,17 @@ pub async fn run_with_clock(
     let weibo_apis = weibo_apis(&config, &metrics, &clock);
     let (wechat, weibo) = start_sources(
         &config,
-        &store,
-        &pipeline,
-        &status,
-        &stop,
-        &sources,
-        &weibo_apis,
-        (&clock, &metrics),
+        &SourceDeps {
+            store: &store,
+            pipeline: &pipeline,
+            status: &status,
+            stop: &stop,
+            tracker: &sources,
+            weibo_apis: &weibo_apis,
+            clock: &clock,
+            metrics: &metrics,
+            rules: &rules,
+        },
     );
     sources.close();
     let background = TaskTracker::new();
@@ -157,6 +163,15 @@ pub async fn run_with_clock(
         &background,
         &weibo_apis,
     );
+    let hangup = Arc::new(Notify::new());
+    forward_sighup(hangup.clone(), outbound_stop.clone());
+    let watcher = RulesWatcher::new(
+        &config.base_dir,
+        config.connectors.iter().map(|c| c.id.clone()).collect(),
+        rules.clone(),
+        hangup,
+    );
+    background.spawn(watcher.run(outbound_stop.clone()));
     background.close();
 
     let state = AppState {
@@ -166,6 +181,7 @@ pub async fn run_with_clock(
         started: Instant::now(),
         wechat,
         weibo,
+        rules,
     };
     let web_stop = stop.clone();
     let web = tokio::spawn(async move {
@@ -307,26 +323,65 @@ fn weibo_apis(
     apis
 }
 
+/// Turns SIGHUP into a rules reload (Unix only; elsewhere nothing to do).
+fn forward_sighup(hangup: Arc<Notify>, stop: CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::hangup()) {
+            Ok(mut signals) => {
+                tokio::spawn(async move {
+                    loop {
+                        tokio::select! {
+                            () = stop.cancelled() => return,
+                            got = signals.recv() => match got {
+                                Some(()) => hangup.notify_one(),
+                                None => return,
+                            },
+                        }
+                    }
+                });
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "SIGHUP cannot be watched; rules still reload when their files change.")
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (hangup, stop);
+    }
+}
+
+/// What the sources are started with.
+struct SourceDeps<'a> {
+    store: &'a Store,
+    pipeline: &'a Pipeline,
+    status: &'a StatusBoard,
+    stop: &'a CancellationToken,
+    tracker: &'a TaskTracker,
+    weibo_apis: &'a HashMap<String, WeiboApi>,
+    clock: &'a SharedClock,
+    metrics: &'a Metrics,
+    rules: &'a LiveRules,
+}
+
 /// Spawns the polling sources; returns the webhook endpoints the HTTP
 /// server serves (WeChat and Weibo pushes arrive there, not through a task).
-#[allow(clippy::too_many_arguments)]
-fn start_sources(
-    config: &Config,
-    store: &Store,
-    pipeline: &Pipeline,
-    status: &StatusBoard,
-    stop: &CancellationToken,
-    tracker: &TaskTracker,
-    weibo_apis: &HashMap<String, WeiboApi>,
-    (clock, metrics): (&SharedClock, &Metrics),
-) -> (WechatEndpoints, WeiboEndpoints) {
+fn start_sources(config: &Config, deps: &SourceDeps<'_>) -> (WechatEndpoints, WeiboEndpoints) {
+    let SourceDeps {
+        store,
+        pipeline,
+        status,
+        stop,
+        tracker,
+        weibo_apis,
+        clock,
+        metrics,
+        rules,
+    } = *deps;
     let mut wechat = Vec::new();
     let mut weibo = Vec::new();
-    let instant_replies = config
-        .rules
-        .rules
-        .iter()
-        .any(|r| r.then.instant_reply.is_some());
     for connector in &config.connectors {
         let ctx = SourceContext {
             id: connector.id.clone(),
@@ -367,7 +422,7 @@ fn start_sources(
                     continue;
                 }
                 status.register(&connector.id, "wechat");
-                match WechatEndpoint::new(w, ctx, instant_replies) {
+                match WechatEndpoint::new(w, ctx, rules.clone()) {
                     Ok(endpoint) => {
                         status.set_state(&connector.id, ConnectorState::Idle, None);
                         wechat.push(endpoint);

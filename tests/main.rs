@@ -8,6 +8,7 @@ mod crash;
 mod daemon;
 mod imap;
 mod near_dup;
+mod rules_reload;
 mod samples;
 mod smtp;
 mod wechat;

@@ -113,6 +113,22 @@ pub fn load(config_path: &Path) -> Result<Config, Problems> {
     })
 }
 
+/// Loads only the rule files under `base_dir/rules` (hot reload), checking
+/// connector names against `connectors`.
+pub fn load_rules(
+    base_dir: &Path,
+    connectors: &[crate::model::ConnectorId],
+) -> Result<crate::rules::RuleSet, Problems> {
+    let mut problems = Vec::new();
+    let files = toml_files_in(&base_dir.join("rules"), &mut problems);
+    let rules = crate::rules::load_files(&files, base_dir, connectors, &mut problems);
+    if problems.is_empty() {
+        Ok(rules)
+    } else {
+        Err(Problems(problems))
+    }
+}
+
 /// The `*.toml` files directly in `dir`, sorted by name. Other files (the
 /// README), subdirectories and hidden files (editor lock files such as
 /// `.#10-refund.toml`) are skipped; a missing directory holds none.

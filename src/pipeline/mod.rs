@@ -25,7 +25,7 @@ pub use prepare::{Limits, MediaRef, Ready, Refused, prepare};
 use crate::connectors::Envelope;
 use crate::metrics::Metrics;
 use crate::outbound::Acknowledger;
-use crate::rules::RuleSet;
+use crate::rules::{LiveRules, RuleSet};
 use crate::store::Store;
 
 /// Near-duplicate index settings.
@@ -70,7 +70,7 @@ impl Pipeline {
     /// Starts the stages on the current runtime; no acknowledgements.
     pub fn spawn(
         store: Store,
-        rules: Arc<RuleSet>,
+        rules: impl Into<LiveRules>,
         metrics: Metrics,
         options: PipelineOptions,
     ) -> Pipeline {
@@ -81,7 +81,7 @@ impl Pipeline {
     /// tickets through `acknowledger`, in the ticket's own transaction.
     pub fn spawn_with(
         store: Store,
-        rules: Arc<RuleSet>,
+        rules: impl Into<LiveRules>,
         metrics: Metrics,
         options: PipelineOptions,
         acknowledger: Option<Arc<Acknowledger>>,
@@ -92,7 +92,7 @@ impl Pipeline {
         let prepare = tokio::spawn(prepare_stage(
             input_rx,
             prepared_tx,
-            rules,
+            rules.into(),
             metrics.clone(),
             options.clone(),
         ));
@@ -153,7 +153,7 @@ impl Pipeline {
 async fn prepare_stage(
     mut input: mpsc::Receiver<Envelope>,
     output: mpsc::Sender<Vec<Prepared>>,
-    rules: Arc<RuleSet>,
+    rules: LiveRules,
     metrics: Metrics,
     options: PipelineOptions,
 ) {
@@ -161,7 +161,8 @@ async fn prepare_stage(
     while input.recv_many(&mut batch, options.batch_max).await > 0 {
         metrics.set_queue_depth("prepare", input.len());
         let envelopes = std::mem::take(&mut batch);
-        let prepared = prepare_parallel(envelopes, &rules, &options.limits).await;
+        // One rule set per batch: a reload takes effect at the next batch.
+        let prepared = prepare_parallel(envelopes, &rules.current(), &options.limits).await;
         if output.send(prepared).await.is_err() {
             break;
         }

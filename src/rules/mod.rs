@@ -6,11 +6,14 @@
 //! Evaluation is pure: [`evaluate`] takes the rules, a message and its folded
 //! text and returns what matched, what did not and why, and the merged
 //! actions. `omnilisten explain` prints that result as it is. Loading lives in
-//! `file`, called by `config::load`, and reports `config::Problem`s.
+//! `file`, called by `config::load`, and reports `config::Problem`s; `live`
+//! holds the set in force and `watch` reloads it when the files change.
 
 mod condition;
 mod eval;
 mod file;
+mod live;
+mod watch;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,12 +26,21 @@ use crate::outbound::Template;
 pub use condition::{Condition, MailKindName, SenderPattern};
 pub use eval::{Actions, Evaluation, RuleOutcome, evaluate};
 pub use file::load_files;
+pub use live::{LiveRules, RulesStatus};
+pub use watch::RulesWatcher;
 
 /// Every rule, in file name order then in order within each file.
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     /// The rules; earlier ones are evaluated first, later ones override their queue, priority and category.
     pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// Whether some rule answers pushes at once (a WeChat passive reply).
+    pub fn has_instant_replies(&self) -> bool {
+        self.rules.iter().any(|r| r.then.instant_reply.is_some())
+    }
 }
 
 /// One `[[rule]]`.

@@ -18,6 +18,7 @@ pub(super) async fn healthz(State(state): State<AppState>) -> impl IntoResponse 
         "store": { "healthy": healthy, "path": state.store.dir().display().to_string() },
         "uptime_seconds": state.started.elapsed().as_secs(),
         "connectors": state.status.snapshot(),
+        "rules": state.rules.status(),
     });
     let code = if healthy {
         StatusCode::OK

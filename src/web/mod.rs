@@ -40,6 +40,8 @@ pub struct AppState {
     pub started: Instant,
     /// The WeChat accounts served at `/wechat/{connector_id}`.
     pub wechat: WechatEndpoints,
+    /// The rules in force, for `/healthz`.
+    pub rules: crate::rules::LiveRules,
     /// The Weibo accounts whose pushes are received at `/weibo/{connector_id}`.
     pub weibo: WeiboEndpoints,
 }

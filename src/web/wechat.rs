@@ -27,6 +27,7 @@ use crate::connectors::wechat::xml::{self, PassiveReply, Push, XmlError};
 use crate::connectors::{Envelope, Outcome, Payload, SourceContext};
 use crate::metrics::Metrics;
 use crate::model::MessageId;
+use crate::rules::LiveRules;
 
 /// One configured account, its secrets resolved.
 pub struct WechatEndpoint {
@@ -35,8 +36,9 @@ pub struct WechatEndpoint {
     cipher: Option<SafeModeCipher>,
     accept: WechatModes,
     window: Duration,
-    /// Some rule may ask for an instant reply: look for one after storing.
-    instant_replies: bool,
+    /// The rules in force: when one may ask for an instant reply, the
+    /// stored message is looked at for it.
+    rules: LiveRules,
 }
 
 impl WechatEndpoint {
@@ -45,7 +47,7 @@ impl WechatEndpoint {
     pub fn new(
         config: &WechatConfig,
         ctx: SourceContext,
-        instant_replies: bool,
+        rules: LiveRules,
     ) -> Result<WechatEndpoint, String> {
         let token = config.token.resolve().map_err(|e| format!("token: {e}"))?;
         let cipher = match &config.aes_key {
@@ -63,7 +65,7 @@ impl WechatEndpoint {
             cipher,
             accept: config.accept,
             window: config.timestamp_window,
-            instant_replies,
+            rules,
         })
     }
 }
@@ -218,7 +220,9 @@ pub(super) async fn push(
         Err(refusal) => return refusal.answer(&connector, &state.metrics),
     };
     let reply = match id {
-        Some(id) if endpoint.instant_replies => instant_reply(&state, &endpoint, id),
+        Some(id) if endpoint.rules.current().has_instant_replies() => {
+            instant_reply(&state, &endpoint, id)
+        }
         _ => None,
     };
     let Some(content) = reply else {

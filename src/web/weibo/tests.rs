@@ -85,6 +85,7 @@ async fn rig() -> Rig {
         started: Instant::now(),
         wechat: WechatEndpoints::new(Vec::new()),
         weibo: WeiboEndpoints::new(vec![endpoint]),
+        rules: crate::rules::LiveRules::new(crate::rules::RuleSet::default()),
     };
     Rig {
         router: router(state),
