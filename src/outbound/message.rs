@@ -59,6 +59,7 @@ pub fn acknowledgement(
         ticket: &ticket.0,
         subject: &original,
         name,
+        topic: "",
     });
     let parent = real_message_id(&message.native_id);
     Some(OutgoingMail {

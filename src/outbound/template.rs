@@ -1,12 +1,13 @@
-//! Acknowledgement templates (`rules/templates/*.txt`): plain UTF-8 text with
-//! `{ticket}`, `{subject}` and `{name}`, and `{{` / `}}` for literal braces.
+//! Reply templates (`rules/templates/*.txt`): plain UTF-8 text with
+//! `{ticket}`, `{subject}`, `{name}` and `{topic}`, and `{{` / `}}` for
+//! literal braces.
 //! Parsed once when the config is loaded, so a typo in a variable is a
 //! config problem with its line, not a mail with `{tikcet}` in it.
 
 use std::fmt;
 
 /// The variables a template may use.
-pub const VARIABLES: [&str; 3] = ["ticket", "subject", "name"];
+pub const VARIABLES: [&str; 4] = ["ticket", "subject", "name", "topic"];
 
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +26,7 @@ enum Variable {
     Ticket,
     Subject,
     Name,
+    Topic,
 }
 
 /// The values filled in.
@@ -36,6 +38,8 @@ pub struct Values<'a> {
     pub subject: &'a str,
     /// How to address the customer.
     pub name: &'a str,
+    /// The title of the trending topic a reply is about (empty otherwise).
+    pub topic: &'a str,
 }
 
 /// A mistake in a template, located for `omnilisten check`.
@@ -119,6 +123,7 @@ impl Template {
                 Part::Variable(Variable::Ticket) => out.push_str(values.ticket),
                 Part::Variable(Variable::Subject) => out.push_str(values.subject),
                 Part::Variable(Variable::Name) => out.push_str(values.name),
+                Part::Variable(Variable::Topic) => out.push_str(values.topic),
             }
         }
         out
@@ -144,6 +149,7 @@ impl Builder {
             "ticket" => Variable::Ticket,
             "subject" => Variable::Subject,
             "name" => Variable::Name,
+            "topic" => Variable::Topic,
             _ => {
                 let known = crate::config::quoted_list(VARIABLES);
                 let message = format!("unknown variable `{{{name}}}`, expected one of {known}");
@@ -187,6 +193,7 @@ mod tests {
         ticket: "20261127-000042",
         subject: "转账转错了",
         name: "王小明",
+        topic: "",
     };
 
     #[test]

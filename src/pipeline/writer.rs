@@ -230,6 +230,7 @@ fn instant_reply(message: &Message, actions: &Actions) -> Option<String> {
         ticket: message.ticket.as_deref().unwrap_or_default(),
         subject: message.subject.as_deref().unwrap_or_default(),
         name: message.author.name.as_deref().unwrap_or(NAME_FALLBACK),
+        topic: "",
     });
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_string())

@@ -102,6 +102,15 @@ impl fmt::Display for SenderPattern {
 }
 
 impl Condition {
+    /// Whether it looks at what a message says (a topic needs one such
+    /// condition; channel or sender alone is not a subject).
+    pub fn is_about_content(&self) -> bool {
+        matches!(
+            self,
+            Condition::KeywordsAny(_) | Condition::KeywordsAll(_) | Condition::Regex(_)
+        )
+    }
+
     /// `Ok(why it holds)` or `Err(why it does not)`, in words for `explain`.
     pub fn check(&self, msg: &Message, folded: &str) -> Result<String, String> {
         match self {

@@ -14,9 +14,11 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::condition::{Condition, MailKindName, SenderPattern};
+use super::topic::{DraftTemplate, TopicActions, TopicRule, Trigger};
 use super::{InstantReply, Rule, RuleActions, RuleSet};
-use crate::config::{FileCheck, Problem, SourceFile, load_template, quoted_list};
+use crate::config::{FileCheck, Problem, SourceFile, load_template, parse_duration, quoted_list};
 use crate::model::{Channel, ConnectorId, Priority};
+use crate::outbound::{Template, Values};
 
 /// A list whose elements are checked one by one.
 type SpannedList = Spanned<Vec<Spanned<String>>>;
@@ -59,6 +61,42 @@ struct RawThen {
     instant_reply: Option<Spanned<String>>,
 }
 
+/// `[[topic]]` without its sub-tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [[topic]] table")]
+struct RawTopicHead {
+    id: Spanned<String>,
+    title: Option<Spanned<String>>,
+    description: Option<String>,
+    enabled: Option<bool>,
+}
+
+/// `[topic.trigger]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [topic.trigger] table")]
+struct RawTrigger {
+    window: Option<Spanned<String>>,
+    min_count: Option<Spanned<u32>>,
+    min_ratio: Option<Spanned<f64>>,
+    p_value: Option<Spanned<f64>>,
+    #[serde(rename = "for")]
+    hold: Option<Spanned<String>>,
+    keep_firing_for: Option<Spanned<String>>,
+    cooldown: Option<Spanned<String>>,
+    baseline_floor: Option<Spanned<f64>>,
+}
+
+/// `[topic.then]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [topic.then] table")]
+struct RawTopicThen {
+    incident: Option<bool>,
+    queue: Option<Spanned<String>>,
+    priority: Option<Spanned<String>>,
+    category: Option<Spanned<String>>,
+    drafts: Option<Spanned<std::collections::BTreeMap<String, Spanned<String>>>>,
+}
+
 /// What the rules of one file are checked against: the other files' rule
 /// ids and the connectors that exist.
 struct RuleContext<'k> {
@@ -79,7 +117,7 @@ pub fn load_files(
         connectors,
         seen: HashMap::new(),
     };
-    let mut rules = Vec::new();
+    let mut set = RuleSet::default();
     for path in files {
         let source = match SourceFile::read(path) {
             Ok(source) => source,
@@ -88,9 +126,11 @@ pub fn load_files(
                 continue;
             }
         };
-        rules.extend(rules_in_source(&source, base_dir, &mut context, problems));
+        let (rules, topics) = rules_in_source(&source, base_dir, &mut context, problems);
+        set.rules.extend(rules);
+        set.topics.extend(topics);
     }
-    RuleSet { rules }
+    set
 }
 
 fn rules_in_source(
@@ -98,27 +138,28 @@ fn rules_in_source(
     base_dir: &Path,
     context: &mut RuleContext<'_>,
     problems: &mut Vec<Problem>,
-) -> Vec<Rule> {
+) -> (Vec<Rule>, Vec<TopicRule>) {
     let mut check = FileCheck::new(source, base_dir);
-    let rules = match check.parse() {
+    let found = match check.parse() {
         Some(document) => rules_in(&mut check, document.into_inner(), context),
-        None => Vec::new(),
+        None => (Vec::new(), Vec::new()),
     };
     problems.extend(check.into_problems());
-    rules
+    found
 }
 
 fn rules_in<'a>(
     check: &mut FileCheck<'a>,
     document: DeTable<'a>,
     context: &mut RuleContext<'_>,
-) -> Vec<Rule> {
+) -> (Vec<Rule>, Vec<TopicRule>) {
     let mut rules = Vec::new();
+    let mut topics = Vec::new();
     for (key, value) in document {
-        if key.get_ref() != "rule" {
+        let what = key.get_ref().to_string();
+        if what != "rule" && what != "topic" {
             let message = format!(
-                "unknown key `{}`: a rule file holds [[rule]] tables only",
-                key.get_ref()
+                "unknown key `{what}`: a rule file holds [[rule]] and [[topic]] tables only"
             );
             check.report(key.span(), message);
             continue;
@@ -127,19 +168,238 @@ fn rules_in<'a>(
         let DeValue::Array(items) = value.into_inner() else {
             check.report(
                 span,
-                "write each rule as [[rule]] (an array of tables), not [rule]",
+                format!("write each {what} as [[{what}]] (an array of tables), not [{what}]"),
             );
             continue;
         };
         for item in items {
             let span = item.span();
-            match item.into_inner() {
-                DeValue::Table(table) => rules.extend(one_rule(check, span, table, context)),
-                _ => check.report(span, "each rule must be a table"),
+            match (item.into_inner(), what.as_str()) {
+                (DeValue::Table(table), "rule") => {
+                    rules.extend(one_rule(check, span, table, context));
+                }
+                (DeValue::Table(table), _) => {
+                    topics.extend(one_topic(check, span, table, context));
+                }
+                _ => check.report(span, format!("each {what} must be a table")),
             }
         }
     }
-    rules
+    (rules, topics)
+}
+
+fn one_topic<'a>(
+    check: &mut FileCheck<'a>,
+    span: Range<usize>,
+    mut table: DeTable<'a>,
+    context: &mut RuleContext<'_>,
+) -> Option<TopicRule> {
+    let when = table.remove("when");
+    let trigger = table.remove("trigger");
+    let then = table.remove("then");
+    let head: Option<RawTopicHead> =
+        check.deserialize(Spanned::new(span.clone(), DeValue::Table(table)));
+    let conditions = match when {
+        Some(value) => check
+            .deserialize(value)
+            .map(|raw| conditions(check, raw, context.connectors)),
+        None => Some(Vec::new()),
+    };
+    let trigger = match trigger {
+        Some(value) => check
+            .deserialize(value)
+            .map(|raw| topic_trigger(check, raw)),
+        None => Some(Trigger::default()),
+    };
+    let raw_then = match then {
+        Some(value) => check.deserialize(value),
+        None => Some(RawTopicThen::default()),
+    };
+    let head = head?;
+    let line = check.source.line_column(span.start).0;
+    let id = rule_id(check, context, &head.id, line)?;
+    let conditions = conditions?;
+    if !conditions.iter().any(Condition::is_about_content) {
+        let message = format!(
+            "topic `{id}` is not about anything: give [topic.when] keywords, tokens, hashtags, a regex or a category"
+        );
+        check.report(head.id.span(), message);
+        return None;
+    }
+    let title = match head.title {
+        Some(title) if !title.get_ref().trim().is_empty() => title.get_ref().trim().to_string(),
+        Some(title) => {
+            check.report(title.span(), "title must not be empty");
+            return None;
+        }
+        None => id.clone(),
+    };
+    let then = topic_actions(check, raw_then?, &title);
+    Some(TopicRule {
+        id,
+        title,
+        description: head.description.unwrap_or_default(),
+        enabled: head.enabled.unwrap_or(true),
+        file: check.source.path.clone(),
+        line,
+        conditions,
+        trigger: trigger?,
+        then,
+    })
+}
+
+fn topic_trigger(check: &mut FileCheck<'_>, raw: RawTrigger) -> Trigger {
+    let default = Trigger::default();
+    let mut duration = |key: &str,
+                        value: Option<Spanned<String>>,
+                        fallback: std::time::Duration,
+                        zero_ok: bool| {
+        let Some(value) = value else {
+            return fallback;
+        };
+        match parse_duration(value.get_ref()) {
+            Ok(d) if d.is_zero() && !zero_ok => {
+                check.report(value.span(), format!("{key} must be longer than 0"));
+                fallback
+            }
+            Ok(d) => d,
+            Err(message) => {
+                check.report(value.span(), format!("{key}: {message}"));
+                fallback
+            }
+        }
+    };
+    let window_span = raw.window.as_ref().map(|w| w.span());
+    let window = duration("window", raw.window, default.window, false);
+    let hold = duration("for", raw.hold, default.hold, true);
+    let keep_firing_for = duration(
+        "keep_firing_for",
+        raw.keep_firing_for,
+        default.keep_firing_for,
+        true,
+    );
+    let cooldown = duration("cooldown", raw.cooldown, default.cooldown, true);
+    let minute = std::time::Duration::from_secs(60);
+    let window = match window_span {
+        // Counts are per minute and the baseline compares the same window on
+        // earlier days: a window outside a minute to a day means nothing.
+        Some(span) if window < minute || window > minute * 1440 => {
+            check.report(span, "window must be between 1m and 1d");
+            default.window
+        }
+        _ => window,
+    };
+    let mut number =
+        |key: &str, value: Option<Spanned<f64>>, fallback: f64, ok: fn(f64) -> bool, rule: &str| {
+            let Some(value) = value else {
+                return fallback;
+            };
+            if ok(*value.get_ref()) {
+                *value.get_ref()
+            } else {
+                check.report(value.span(), format!("{key} must be {rule}"));
+                fallback
+            }
+        };
+    let min_ratio = number(
+        "min_ratio",
+        raw.min_ratio,
+        default.min_ratio,
+        |v| v >= 1.0 && v.is_finite(),
+        "at least 1",
+    );
+    let p_value = number(
+        "p_value",
+        raw.p_value,
+        default.p_value,
+        |v| v > 0.0 && v < 1.0,
+        "between 0 and 1",
+    );
+    let baseline_floor = number(
+        "baseline_floor",
+        raw.baseline_floor,
+        default.baseline_floor,
+        |v| v > 0.0 && v.is_finite(),
+        "more than 0",
+    );
+    let min_count = match raw.min_count {
+        Some(n) if *n.get_ref() == 0 => {
+            check.report(n.span(), "min_count must be at least 1");
+            default.min_count
+        }
+        Some(n) => *n.get_ref(),
+        None => default.min_count,
+    };
+    Trigger {
+        window,
+        min_count,
+        min_ratio,
+        p_value,
+        hold,
+        keep_firing_for,
+        cooldown,
+        baseline_floor,
+    }
+}
+
+fn topic_actions(check: &mut FileCheck<'_>, raw: RawTopicThen, title: &str) -> TopicActions {
+    let choices = [
+        ("low", Priority::Low),
+        ("normal", Priority::Normal),
+        ("high", Priority::High),
+        ("urgent", Priority::Urgent),
+    ];
+    let mut drafts = std::collections::BTreeMap::new();
+    if let Some(table) = raw.drafts {
+        let channels = Channel::ALL.map(|c| (c.as_str(), c));
+        for (name, template) in table.into_inner() {
+            let key = Spanned::new(template.span(), name);
+            let Some(channel) = check.choose("channel", &key, &channels) else {
+                continue;
+            };
+            let Some((name, parsed)) = template_named(check, template.clone()) else {
+                continue;
+            };
+            if let Err(why) = fits_channel(&parsed, channel, title) {
+                check.report(
+                    template.span(),
+                    format!("drafts.{channel}: template `{name}` {why}"),
+                );
+                continue;
+            }
+            drafts.insert(
+                channel,
+                DraftTemplate {
+                    name,
+                    template: parsed,
+                },
+            );
+        }
+    }
+    TopicActions {
+        incident: raw.incident.unwrap_or(true),
+        queue: raw.queue.and_then(|v| word(check, "queue", v)),
+        priority: raw
+            .priority
+            .and_then(|v| check.choose("priority", &v, &choices)),
+        category: raw.category.and_then(|v| word(check, "category", v)),
+        drafts,
+    }
+}
+
+/// Whether `template`, filled with the longest values it may meet, fits
+/// what `channel` publishes: Weibo 140 characters, WeChat 2,048 bytes.
+fn fits_channel(template: &Template, channel: Channel, topic: &str) -> Result<(), String> {
+    // Weibo screen names are at most 30 characters; ticket numbers 15.
+    let longest_name = "某".repeat(30);
+    let text = template.render(&Values {
+        ticket: "20261231-999999",
+        subject: "",
+        name: &longest_name,
+        topic,
+    });
+    crate::publish::check_length(channel, text.trim())
+        .map_err(|why| format!("is too long with a 30-character name: {why}"))
 }
 
 fn one_rule<'a>(
@@ -301,6 +561,15 @@ fn actions(check: &mut FileCheck<'_>, raw: RawThen) -> RuleActions {
 /// `instant_reply = "name"`: `templates/<name>.txt` next to the rule file,
 /// parsed now so a typo is a config problem rather than a broken reply.
 fn instant_reply(check: &mut FileCheck<'_>, value: Spanned<String>) -> Option<InstantReply> {
+    let (name, template) = template_named(check, value)?;
+    Some(InstantReply { name, template })
+}
+
+/// `templates/<name>.txt` next to the rule file, parsed.
+fn template_named(
+    check: &mut FileCheck<'_>,
+    value: Spanned<String>,
+) -> Option<(String, Arc<Template>)> {
     let name = value.get_ref().trim();
     let well_formed = !name.is_empty()
         && name.len() <= 64
@@ -324,10 +593,7 @@ fn instant_reply(check: &mut FileCheck<'_>, value: Spanned<String>) -> Option<In
     let mut problems = Vec::new();
     let template = load_template(&path, &mut problems);
     check.report_elsewhere(problems);
-    Some(InstantReply {
-        name: name.to_string(),
-        template: Arc::new(template?),
-    })
+    Some((name.to_string(), Arc::new(template?)))
 }
 
 /// The list's elements, unless it is empty: an empty list would never match,
@@ -413,9 +679,9 @@ fn regex_error(error: &regex::Error) -> String {
 /// Rules from TOML text, for tests elsewhere in `rules`; panics on problems.
 #[cfg(test)]
 pub(super) fn parse_for_test(text: &str, connectors: &[ConnectorId]) -> RuleSet {
-    let (rules, problems) = tests::check_text("rules/test.toml", text, connectors);
+    let (rules, topics, problems) = tests::check_full("rules/test.toml", text, connectors);
     assert!(problems.is_empty(), "{problems:?}");
-    RuleSet { rules }
+    RuleSet { rules, topics }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod condition;
 mod eval;
 mod file;
 mod live;
+mod topic;
 mod watch;
 
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ pub use condition::{Condition, MailKindName, SenderPattern};
 pub use eval::{Actions, Evaluation, RuleOutcome, evaluate};
 pub use file::load_files;
 pub use live::{LiveRules, RulesStatus};
+pub use topic::{DraftTemplate, TopicActions, TopicRule, Trigger};
 pub use watch::RulesWatcher;
 
 /// Every rule, in file name order then in order within each file.
@@ -34,6 +36,8 @@ pub use watch::RulesWatcher;
 pub struct RuleSet {
     /// The rules; earlier ones are evaluated first, later ones override their queue, priority and category.
     pub rules: Vec<Rule>,
+    /// The topics (`[[topic]]`), in file order.
+    pub topics: Vec<TopicRule>,
 }
 
 impl RuleSet {

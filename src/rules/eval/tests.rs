@@ -283,6 +283,7 @@ fn the_wechat_rule_answers_messages_and_leaves_events_alone() {
         ticket: "20261128-000001",
         subject: "",
         name: "",
+        topic: "",
     });
     assert!(text.contains("20261128-000001"), "{text}");
 

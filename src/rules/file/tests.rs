@@ -6,11 +6,27 @@ pub(super) fn check_text(
     text: &str,
     connectors: &[ConnectorId],
 ) -> (Vec<Rule>, Vec<Problem>) {
+    let (rules, _, problems) = check_full(path, text, connectors);
+    (rules, problems)
+}
+
+/// Checks one rule file's text; its rules, its topics and the problems.
+pub(super) fn check_full(
+    path: &str,
+    text: &str,
+    connectors: &[ConnectorId],
+) -> (Vec<Rule>, Vec<TopicRule>, Vec<Problem>) {
     let mut context = RuleContext {
         connectors,
         seen: HashMap::new(),
     };
-    check_with(&mut context, path, text)
+    let source = SourceFile {
+        path: path.into(),
+        text: text.into(),
+    };
+    let mut problems = Vec::new();
+    let (rules, topics) = rules_in_source(&source, Path::new("."), &mut context, &mut problems);
+    (rules, topics, problems)
 }
 
 fn check_with(context: &mut RuleContext<'_>, path: &str, text: &str) -> (Vec<Rule>, Vec<Problem>) {
@@ -19,7 +35,7 @@ fn check_with(context: &mut RuleContext<'_>, path: &str, text: &str) -> (Vec<Rul
         text: text.into(),
     };
     let mut problems = Vec::new();
-    let rules = rules_in_source(&source, Path::new("."), context, &mut problems);
+    let (rules, _) = rules_in_source(&source, Path::new("."), context, &mut problems);
     (rules, problems)
 }
 
@@ -271,4 +287,123 @@ fn item_kind_is_a_non_empty_list_of_words() {
     )
     .rules;
     assert!(matches!(&rules[0].conditions[0], Condition::ItemKind(k) if k == &["text"]));
+}
+
+const TOPIC: &str = r#"
+[[topic]]
+id = "d12-hongbao"
+title = "双十二抢红包失败"
+[topic.when]
+keywords_any = ["红包"]
+keywords_all = ["失败"]
+[topic.trigger]
+window = "5m"
+min_count = 12
+min_ratio = 4.0
+p_value = 1e-6
+for = "1m"
+keep_firing_for = "20m"
+cooldown = "3h"
+baseline_floor = 1.5
+[topic.then]
+queue = "campaign-ops"
+priority = "high"
+category = "promotion"
+drafts = { weibo = "short", wechat = "short" }
+"#;
+
+fn topic_dir(templates: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    for (name, text) in templates {
+        std::fs::write(dir.path().join(format!("templates/{name}.txt")), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_topic_reads_its_conditions_trigger_and_per_channel_drafts() {
+    let dir = topic_dir(&[(
+        "short",
+        "{name}您好，{topic}的问题我们已在处理，工单 {ticket}。",
+    )]);
+    let path = dir.path().join("t.toml");
+    let (rules, topics, problems) = check_full(path.to_str().unwrap(), TOPIC, &[]);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(rules.is_empty());
+    let topic = &topics[0];
+    assert_eq!(topic.title, "双十二抢红包失败");
+    assert_eq!(topic.conditions.len(), 2);
+    assert_eq!(topic.trigger.window, std::time::Duration::from_secs(300));
+    assert_eq!(topic.trigger.min_count, 12);
+    assert_eq!(topic.trigger.hold, std::time::Duration::from_secs(60));
+    assert_eq!(
+        topic.trigger.cooldown,
+        std::time::Duration::from_secs(3 * 3600)
+    );
+    assert!((topic.trigger.p_value - 1e-6).abs() < 1e-12);
+    assert!(topic.then.incident);
+    assert_eq!(topic.then.queue.as_deref(), Some("campaign-ops"));
+    assert_eq!(
+        topic.then.drafts.keys().copied().collect::<Vec<_>>(),
+        vec![Channel::Weibo, Channel::Wechat]
+    );
+}
+
+#[test]
+fn a_topic_has_defaults_and_must_be_about_something() {
+    let rules = parse_for_test(
+        "[[topic]]\nid = \"refunds\"\n[topic.when]\nkeywords_any = [\"退款\"]\n",
+        &[],
+    );
+    let topic = &rules.topics[0];
+    assert_eq!(topic.title, "refunds");
+    assert_eq!(topic.trigger, Trigger::default());
+    assert!(topic.then.incident);
+    let problems = problems_of("[[topic]]\nid = \"t\"\n[topic.when]\nchannel = [\"weibo\"]\n");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].1.contains("not about anything"), "{problems:?}");
+}
+
+#[test]
+fn trigger_mistakes_are_each_reported_at_their_line() {
+    let problems = problems_of(
+        "[[topic]]\nid = \"t\"\n[topic.when]\nkeywords_any = [\"退款\"]\n[topic.trigger]\nwindow = \"10s\"\nmin_count = 0\nmin_ratio = 0.5\np_value = 2.0\nfor = \"soon\"\n",
+    );
+    let lines: Vec<usize> = problems.iter().map(|p| p.0).collect();
+    assert_eq!(lines, vec![6, 7, 8, 9, 10], "{problems:?}");
+}
+
+#[test]
+fn a_draft_template_too_long_for_weibo_is_refused_by_check() {
+    let long = "您好，".repeat(45) + "工单 {ticket}";
+    let dir = topic_dir(&[("short", "工单 {ticket}"), ("long", &long)]);
+    let path = dir.path().join("t.toml");
+    let text = TOPIC
+        .replace("wechat = \"short\"", "wechat = \"long\"")
+        .replace("weibo = \"short\"", "weibo = \"long\"");
+    let (_, topics, problems) = check_full(path.to_str().unwrap(), &text, &[]);
+    assert_eq!(
+        problems.len(),
+        1,
+        "WeChat takes it, Weibo does not: {problems:?}"
+    );
+    assert!(problems[0].message.contains("drafts.weibo"), "{problems:?}");
+    assert!(problems[0].message.contains("140"), "{problems:?}");
+    assert!(topics[0].then.drafts.contains_key(&Channel::Wechat));
+    let unknown = TOPIC.replace("weibo = \"short\"", "douyin = \"short\"");
+    let (_, _, problems) = check_full(path.to_str().unwrap(), &unknown, &[]);
+    assert!(
+        problems.iter().any(|p| p.message.contains("douyin")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn topic_and_rule_ids_share_one_namespace() {
+    let problems = problems_of(
+        "[[rule]]\nid = \"x\"\n\n[[topic]]\nid = \"x\"\n[topic.when]\nkeywords_any = [\"a\"]\n",
+    );
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].1.contains("duplicate"), "{problems:?}");
 }
