@@ -12,8 +12,10 @@
 //! | `connectors` | the source contract and the sources (`maildir`, backfill files) |
 //! | `email` | raw mail → parsed mail (charsets, HTML, quotes, auto-replies, bounces) |
 //! | `text` | Chinese text normalization for matching and hashing |
+//! | `analysis` | the text analysis rules and trends run on: t2s and aliases, entities (orders, amounts, dates, phones, cards), masking, jieba tokens |
 //! | `dedup` | exact dedup keys and the near-duplicate (MinHash) index |
 //! | `rules` | per-message rules and why they matched |
+//! | `trends` | trend detection over message time: rule-topic bursts against a seasonal baseline, emerging terms |
 //! | `tickets` | which ticket a message opens or joins |
 //! | `outbound` | outgoing mail: acknowledgements of new tickets, the outbox and its SMTP sender |
 //! | `pipeline` | bounded stages from raw input to durable, acknowledged messages |
@@ -23,6 +25,7 @@
 //! | `clock` | the time pollers see: system, or manual in tests and benchmarks |
 //! | `app` | wiring and graceful shutdown |
 
+pub mod analysis;
 pub mod app;
 pub mod bench;
 pub mod clock;
@@ -30,6 +33,7 @@ pub mod config;
 pub mod connectors;
 pub mod dedup;
 pub mod email;
+pub mod incidents;
 pub mod ingest;
 pub mod media;
 pub mod metrics;
@@ -41,4 +45,5 @@ pub mod rules;
 pub mod store;
 pub mod text;
 pub mod tickets;
+pub mod trends;
 pub mod web;

@@ -139,19 +139,33 @@ pub enum MailKind {
     },
 }
 
-/// Details an agent needs first; filled in by rules (later issues).
+/// Details an agent needs first: extracted from the text
+/// (`analysis::ExtractedDetails::apply_to`) and set by rules.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Details {
     /// Alipay trade or order numbers.
     pub order_numbers: Vec<String>,
-    /// Amounts as written (`¥200`, `35元`).
+    /// Amounts, normalized as value and currency (`200 CNY`, `1280.5 CNY`).
     pub amounts: Vec<String>,
-    /// Counterparty accounts, masked.
+    /// Counterparty accounts, masked where they are phone numbers.
     pub accounts: Vec<String>,
     /// Category set by a rule.
     pub category: Option<String>,
     /// Free-form tags set by rules.
     pub tags: Vec<String>,
+    /// Dates mentioned, `yyyy-mm-dd` or `mm-dd` (no year written).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dates: Vec<String>,
+    /// Times of day mentioned, `HH:MM`, or as written when the half of the
+    /// day is unknown (`8点半`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub times: Vec<String>,
+    /// Mobile numbers mentioned, masked (`138****5678`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phones: Vec<String>,
+    /// Bank-card numbers mentioned, masked (`**** **** **** 1234`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bank_cards: Vec<String>,
 }
 
 /// One normalized inbound item, the same shape for every channel.
@@ -189,6 +203,9 @@ pub struct Message {
     pub near_duplicate_of: Option<(MessageId, f32)>,
     /// The ticket this message belongs to, if any.
     pub ticket: Option<String>,
+    /// The incident ticket of a trending topic this message is part of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<String>,
     /// Size of the raw bytes kept for audit (the bytes are stored separately).
     pub raw_size: u64,
     /// What kind of item it is on its channel (WeChat `text`, `voice`, `event`…); None for mail.
