@@ -260,8 +260,12 @@ fn read_weibo_page(
             return Ok(read);
         }
     };
-    // Numbered from 1, like the mails of an mbox.
-    for (n, item) in page.items.into_iter().enumerate() {
+    // Numbered from 1 in the page's order, like the mails of an mbox, but
+    // submitted oldest first (Weibo ids grow with time; pages are newest
+    // first): a replay must reach the trend detector in time order.
+    let mut items: Vec<_> = page.items.into_iter().enumerate().collect();
+    items.sort_by_key(|(n, item)| (item.id, std::cmp::Reverse(*n)));
+    for (n, item) in items {
         if !submit(format!("{}#{}", path.display(), n + 1), item.raw) {
             read.stopped = true;
             break;

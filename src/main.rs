@@ -86,14 +86,15 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     match command {
         Command::Run { config } => {
+            // Handlers are installed before anything else (loading the
+            // dictionaries takes a moment), so a SIGTERM during start-up is
+            // a graceful stop too, not a kill.
+            let shutdown = runtime.block_on(async { shutdown_signal() })?;
             let Some(cfg) = load_or_report(&config) else {
                 return Ok(ExitCode::FAILURE);
             };
             init_logging(&cfg);
             runtime.block_on(async {
-                // Handlers are installed before anything starts, so a SIGTERM
-                // during start-up is a graceful stop too, not a kill.
-                let shutdown = shutdown_signal()?;
                 omnilisten::app::run(cfg, shutdown, None).await?;
                 anyhow::Ok(())
             })?;
@@ -102,10 +103,11 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Check { config } => Ok(match load_or_report(&config) {
             Some(cfg) => {
                 println!(
-                    "{}: ok ({} connectors, {} rules)",
+                    "{}: ok ({} connectors, {} rules, {} topics)",
                     config.display(),
                     cfg.connectors.len(),
-                    cfg.rules.rules.len()
+                    cfg.rules.rules.len(),
+                    cfg.rules.topics.len()
                 );
                 ExitCode::SUCCESS
             }

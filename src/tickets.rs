@@ -181,6 +181,7 @@ fn open(
         assignee: None,
         created_at: message.received_at,
         updated_at: message.received_at,
+        incident: None,
     };
     tx.put_ticket(&ticket);
     tx.stats_mut().add_ticket(TicketState::New);

@@ -11,6 +11,7 @@ mod near_dup;
 mod rules_reload;
 mod samples;
 mod smtp;
+mod trending;
 mod wechat;
 mod wechat_api;
 mod wechat_outbound;

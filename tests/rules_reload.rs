@@ -42,7 +42,11 @@ async fn a_saved_rule_applies_to_the_next_message_and_a_broken_one_changes_nothi
     let maildir = tree.maildir("help", "mail", "move");
     let daemon = Daemon::start(&tree.config()).await;
 
-    deliver(&maildir, "1.eml", &mail("before", "我的退款还没到账"));
+    deliver(
+        &maildir,
+        "1.eml",
+        &mail("before", "我想查一下上个月的账单明细"),
+    );
     assert_eq!(
         wait_category(&daemon, "before@example.com").await,
         serde_json::Value::Null
@@ -50,15 +54,19 @@ async fn a_saved_rule_applies_to_the_next_message_and_a_broken_one_changes_nothi
 
     tree.write(
         "rules/30-refund.toml",
-        "[[rule]]\nid = \"refund\"\n[rule.when]\nkeywords_any = [\"退款\"]\n[rule.then]\ncategory = \"refund\"\n",
+        "[[rule]]\nid = \"refund\"\n[rule.when]\nkeywords_any = [\"账单\"]\n[rule.then]\ncategory = \"billing\"\n",
     );
     daemon
         .wait_json("/healthz", Duration::from_secs(20), |h| {
             h["rules"]["reloads"] == 1
         })
         .await;
-    deliver(&maildir, "2.eml", &mail("after", "我的退款还没到账"));
-    assert_eq!(wait_category(&daemon, "after@example.com").await, "refund");
+    deliver(
+        &maildir,
+        "2.eml",
+        &mail("after", "我想查一下上个月的账单明细"),
+    );
+    assert_eq!(wait_category(&daemon, "after@example.com").await, "billing");
 
     // A mistake keeps the rules in force and is shown with its file and line.
     tree.write(
@@ -73,8 +81,11 @@ async fn a_saved_rule_applies_to_the_next_message_and_a_broken_one_changes_nothi
     let error = health["rules"]["error"].as_str().unwrap_or_default();
     assert!(error.contains("40-broken.toml:4"), "{error}");
     assert_eq!(health["rules"]["reloads"], 1);
-    deliver(&maildir, "3.eml", &mail("during", "退款失败"));
-    assert_eq!(wait_category(&daemon, "during@example.com").await, "refund");
+    deliver(&maildir, "3.eml", &mail("during", "账单金额不对"));
+    assert_eq!(
+        wait_category(&daemon, "during@example.com").await,
+        "billing"
+    );
 
     // Fixing the file clears the error.
     std::fs::remove_file(tree.path().join("rules/40-broken.toml")).expect("remove");

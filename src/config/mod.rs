@@ -89,7 +89,8 @@ pub fn load(config_path: &Path) -> Result<Config, Problems> {
         connectors.extend(connector::load_file(&file, root, &mut problems));
     }
     let rule_files = toml_files_in(&root.join("rules"), &mut problems);
-    let rules = crate::rules::load_files(&rule_files, root, &known_ids, &mut problems);
+    let mut rules = crate::rules::load_files(&rule_files, root, &known_ids, &mut problems);
+    rules.analyzer = load_analyzer(root, &mut problems);
 
     if !problems.is_empty() {
         return Err(Problems(problems));
@@ -121,11 +122,42 @@ pub fn load_rules(
 ) -> Result<crate::rules::RuleSet, Problems> {
     let mut problems = Vec::new();
     let files = toml_files_in(&base_dir.join("rules"), &mut problems);
-    let rules = crate::rules::load_files(&files, base_dir, connectors, &mut problems);
+    let mut rules = crate::rules::load_files(&files, base_dir, connectors, &mut problems);
+    rules.analyzer = load_analyzer(base_dir, &mut problems);
     if problems.is_empty() {
         Ok(rules)
     } else {
         Err(Problems(problems))
+    }
+}
+
+/// The text analysis with the dictionaries of `rules/dict/` (user words,
+/// stop words, aliases); a mistake in them is a problem with its line.
+fn load_analyzer(
+    base_dir: &Path,
+    problems: &mut Vec<Problem>,
+) -> Option<crate::analysis::Analyzer> {
+    use crate::analysis::{AnalysisError, Analyzer};
+    let dir = base_dir.join("rules").join("dict");
+    match Analyzer::load(&dir) {
+        Ok(analyzer) => Some(analyzer),
+        Err(AnalysisError::BadLine {
+            path,
+            line,
+            message,
+        }) => {
+            problems.push(Problem {
+                file: path,
+                line,
+                column: 1,
+                message,
+            });
+            None
+        }
+        Err(e) => {
+            problems.push(Problem::whole_file(&dir, e.to_string()));
+            None
+        }
     }
 }
 

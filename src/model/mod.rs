@@ -9,4 +9,4 @@ pub use message::{
     Attachment, Author, Channel, ConnectorId, Details, MailKind, Message, MessageId, Quarantined,
     QuotedPost, RepostLayer, SocialParts, ThreadRefs,
 };
-pub use ticket::{Priority, Ticket, TicketNumber, TicketState};
+pub use ticket::{Incident, Priority, Ticket, TicketNumber, TicketState};

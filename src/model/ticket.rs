@@ -145,6 +145,37 @@ pub struct Ticket {
     pub created_at: DateTime<Utc>,
     /// When a message or a person last changed it.
     pub updated_at: DateTime<Utc>,
+    /// For an incident ticket (a trending topic), what fired and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<Incident>,
+}
+
+/// Why an incident ticket was opened: a topic trending, in numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    /// The topic's id in `rules/`.
+    pub topic: String,
+    /// The topic's title.
+    pub title: String,
+    /// When the burst began (message time).
+    pub onset: DateTime<Utc>,
+    /// When it fired (message time).
+    pub fired_at: DateTime<Utc>,
+    /// Unique authors in the window when it fired.
+    pub count: u32,
+    /// The authors expected in that window.
+    pub baseline: f64,
+    /// How improbable the count was under the baseline.
+    pub p_value: f64,
+    /// The window, in minutes.
+    pub window_minutes: u64,
+    /// Messages linked to the incident so far.
+    pub members: u64,
+    /// Drafts made for it so far (one per near-duplicate cluster and channel).
+    pub drafts: u64,
+    /// When the topic stopped trending, if it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]

@@ -220,7 +220,7 @@ mod tests {
                 (
                     2,
                     4,
-                    "unknown variable `{tikcet}`, expected one of `ticket`, `subject`, `name`"
+                    "unknown variable `{tikcet}`, expected one of `ticket`, `subject`, `name`, `topic`"
                 ),
                 (2, 15, "`{` is not closed: write `{{` for a literal brace"),
                 (3, 1, "a lone `}`: write `}}` for a literal brace"),

@@ -64,6 +64,8 @@ pub struct Pipeline {
 struct Prepared {
     envelope: Envelope,
     result: Result<Ready, Refused>,
+    /// The rules it was evaluated with (the writer acts on their topics).
+    rules: Arc<RuleSet>,
 }
 
 impl Pipeline {
@@ -202,7 +204,11 @@ async fn prepare_parallel(
                                 .into(),
                         })
                     });
-                    Prepared { envelope, result }
+                    Prepared {
+                        envelope,
+                        result,
+                        rules: rules.clone(),
+                    }
                 })
                 .collect::<Vec<_>>()
         })

@@ -14,7 +14,7 @@ use crate::email;
 use crate::model::{
     Attachment, Author, Channel, ConnectorId, Details, MailKind, Message, MessageId, ThreadRefs,
 };
-use crate::rules::{self, Evaluation, RuleSet};
+use crate::rules::{self, Evaluation, RuleSet, Subject};
 use crate::text;
 
 mod weibo;
@@ -41,6 +41,8 @@ pub struct Ready {
     pub evaluation: Evaluation,
     /// A file the channel keeps on its side, to fetch after the message is stored.
     pub media: Option<MediaRef>,
+    /// Words and hashtags (`#话题#`) for the emerging-terms counter.
+    pub terms: Vec<String>,
 }
 
 /// A channel-side file named in a message (a WeChat `MediaId`).
@@ -125,6 +127,7 @@ fn prepare_email(
         details: Details::default(),
         near_duplicate_of: None,
         ticket: None,
+        incident: None,
         raw_size: raw.len() as u64,
         item_kind: None,
         instant_reply: None,
@@ -166,6 +169,7 @@ fn prepare_wechat(
         details: Details::default(),
         near_duplicate_of: None,
         ticket: None,
+        incident: None,
         raw_size: raw.len() as u64,
         item_kind: Some(push_kind_name(&push.kind)),
         instant_reply: None,
@@ -269,17 +273,51 @@ fn finish(
         Some(subject) if !subject.is_empty() => subject.to_string(),
         _ => folded_text.clone(),
     };
-    let evaluation = rules::evaluate(rules, &message, &folded);
+    let dedup_form = text::dedup_form_of_folded(&folded_text);
+    let (evaluation, terms, dedup_form) = match rules.analyzer.as_ref() {
+        Some(analyzer) => {
+            let joined = match message.subject.as_deref() {
+                Some(subject) if !subject.trim().is_empty() => {
+                    format!("{subject}\n{}", message.text)
+                }
+                _ => message.text.clone(),
+            };
+            let analysis = analyzer.analyze(&joined);
+            let evaluation = rules::evaluate_subject(
+                rules,
+                &Subject {
+                    message: &message,
+                    text: &analysis.normalized,
+                    tokens: &analysis.tokens,
+                    hashtags: &analysis.hashtags,
+                    details: &analysis.details,
+                    category: None,
+                },
+            );
+            analysis.details.apply_to(&mut message.details);
+            let mut terms = analysis.tokens;
+            terms.extend(analysis.hashtags.into_iter().map(|h| format!("#{h}#")));
+            // Traditional and simplified copies of a complaint are one cluster.
+            let simplified = analyzer.normalizer().simplify(&dedup_form).into_owned();
+            (evaluation, terms, simplified)
+        }
+        None => (
+            rules::evaluate(rules, &message, &folded),
+            Vec::new(),
+            dedup_form,
+        ),
+    };
     if let Some(category) = &evaluation.actions.category {
         message.details.category = Some(category.clone());
     }
     message.details.tags = evaluation.actions.tags.clone();
-    let signature = Signature::of(&text::dedup_form_of_folded(&folded_text));
+    let signature = Signature::of(&dedup_form);
     Ready {
         message,
         attachment_content,
         signature,
         evaluation,
         media: None,
+        terms,
     }
 }

@@ -9,10 +9,11 @@ use tokio::sync::mpsc;
 
 use super::{PipelineOptions, Prepared, Ready, Refused};
 use crate::connectors::{AckResult, Envelope, NotStored, Outcome};
+use crate::incidents::TopicDesk;
 use crate::metrics::Metrics;
 use crate::model::{Channel, Message, MessageId, Quarantined};
 use crate::outbound::{Acknowledger, NAME_FALLBACK, Values};
-use crate::rules::Actions;
+use crate::rules::{Actions, RuleSet};
 use crate::store::{MediaJob, Store, StoreError, Tx};
 use crate::tickets::{self, TicketChange};
 
@@ -45,10 +46,12 @@ pub(super) async fn run(
     // still feel it through their bounded queues and unacknowledged input.
     let (to_sync, syncing) = mpsc::channel(SYNC_QUEUE);
     let syncer = tokio::spawn(sync_loop(store.clone(), syncing, metrics.clone()));
+    let mut desk = TopicDesk::load(&store);
     while let Some(batch) = input.recv().await {
         let started = Instant::now();
         let size = batch.len();
-        let (acks, result) = apply_batch(&store, batch, &metrics, &options, acknowledger).await;
+        let (acks, result) =
+            apply_batch(&store, batch, &metrics, &options, acknowledger, &mut desk).await;
         match result {
             Ok(()) => {
                 metrics.batch_size.observe(size as f64);
@@ -65,6 +68,12 @@ pub(super) async fn run(
     drop(to_sync);
     if syncer.await.is_err() {
         tracing::error!("The store syncer ended abnormally.");
+    }
+    // The detector's history (seasonal baselines) survives a restart.
+    let mut tx = store.begin().await;
+    desk.save(&mut tx);
+    if let Err(e) = tx.commit().await {
+        tracing::error!(error = %e, "Trend state not saved.");
     }
 }
 
@@ -119,6 +128,7 @@ async fn apply_batch(
     metrics: &Metrics,
     options: &PipelineOptions,
     acknowledger: Option<&Acknowledger>,
+    desk: &mut TopicDesk,
 ) -> (Vec<(Ack, Outcome)>, Result<(), StoreError>) {
     let mut tx = store.begin().await;
     let mut acks = Vec::with_capacity(batch.len());
@@ -126,11 +136,23 @@ async fn apply_batch(
     for Prepared {
         mut envelope,
         result,
+        rules,
     } in batch
     {
         let ack = envelope.ack.take();
         let applied = match result {
-            Ok(ready) => apply_ready(&mut tx, &envelope, ready, metrics, options, acknowledger),
+            Ok(ready) => apply_ready(
+                &mut tx,
+                &envelope,
+                ready,
+                Context {
+                    metrics,
+                    options,
+                    acknowledger,
+                    desk: &mut *desk,
+                    rules: &rules,
+                },
+            ),
             Err(refused) => apply_refused(&mut tx, &envelope, refused, metrics),
         };
         match applied {
@@ -155,19 +177,34 @@ async fn apply_batch(
     (acks, result)
 }
 
+/// What applying one message needs besides the message.
+struct Context<'a> {
+    metrics: &'a Metrics,
+    options: &'a PipelineOptions,
+    acknowledger: Option<&'a Acknowledger>,
+    desk: &'a mut TopicDesk,
+    rules: &'a Arc<RuleSet>,
+}
+
 fn apply_ready(
     tx: &mut Tx<'_>,
     envelope: &Envelope,
     ready: Ready,
-    metrics: &Metrics,
-    options: &PipelineOptions,
-    acknowledger: Option<&Acknowledger>,
+    cx: Context<'_>,
 ) -> Result<Outcome, StoreError> {
+    let Context {
+        metrics,
+        options,
+        acknowledger,
+        desk,
+        rules,
+    } = cx;
     let Ready {
         mut message,
         attachment_content,
         evaluation,
         media,
+        terms,
         ..
     } = ready;
     let channel = message.channel;
@@ -197,6 +234,12 @@ fn apply_ready(
     // A chat line joining an open conversation was answered when it opened.
     if !matches!(change, TicketChange::Joined { .. }) {
         message.instant_reply = instant_reply(&message, &evaluation.actions);
+    }
+    // Trends count every new message (the detector needs the whole
+    // traffic for its baseline), on the message's own time.
+    let report = desk.observe(tx, rules, &mut message, &evaluation.topic_indexes, &terms)?;
+    if !report.opened.is_empty() {
+        metrics.tickets_opened.inc_by(report.opened.len() as u64);
     }
     for (hash, content) in &attachment_content {
         tx.put_attachment(hash, content);

@@ -4,7 +4,77 @@ use std::fmt;
 
 use regex::Regex;
 
+use crate::analysis::ExtractedDetails;
 use crate::model::{Channel, ConnectorId, MailKind, Message};
+
+/// What conditions look at: the message, its matching form and what the
+/// analysis found in it.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// The message.
+    pub message: &'a Message,
+    /// Subject and text in the matching form (NFKC, simplified, lowercase).
+    pub text: &'a str,
+    /// Segmented words, once each.
+    pub tokens: &'a [String],
+    /// Hashtag topics, normalized.
+    pub hashtags: &'a [String],
+    /// Extracted details.
+    pub details: &'a ExtractedDetails,
+    /// The category set by earlier rules in this evaluation.
+    pub category: Option<&'a str>,
+}
+
+/// A detail an agent needs, as `details` conditions name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailKind {
+    /// `"order_number"`: a trade or order number.
+    OrderNumber,
+    /// `"amount"`: a sum of money.
+    Amount,
+    /// `"time"`: a date or a time of day.
+    Time,
+    /// `"phone"`: a mobile number.
+    Phone,
+    /// `"bank_card"`: a bank-card number.
+    BankCard,
+    /// `"account"`: a counterparty account.
+    Account,
+    /// `"id_card"`: an ID-card number.
+    IdCard,
+}
+
+impl DetailKind {
+    /// Every kind with its name in rule files.
+    pub const CHOICES: [(&'static str, DetailKind); 7] = [
+        ("order_number", DetailKind::OrderNumber),
+        ("amount", DetailKind::Amount),
+        ("time", DetailKind::Time),
+        ("phone", DetailKind::Phone),
+        ("bank_card", DetailKind::BankCard),
+        ("account", DetailKind::Account),
+        ("id_card", DetailKind::IdCard),
+    ];
+
+    fn name(self) -> &'static str {
+        Self::CHOICES
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map_or("detail", |(n, _)| *n)
+    }
+
+    fn found_in(self, d: &ExtractedDetails) -> bool {
+        match self {
+            DetailKind::OrderNumber => !d.order_numbers.is_empty(),
+            DetailKind::Amount => !d.amounts.is_empty(),
+            DetailKind::Time => !d.dates.is_empty() || !d.times.is_empty(),
+            DetailKind::Phone => !d.phones.is_empty(),
+            DetailKind::BankCard => !d.bank_cards.is_empty(),
+            DetailKind::Account => !d.accounts.is_empty(),
+            DetailKind::IdCard => !d.id_cards.is_empty(),
+        }
+    }
+}
 
 /// One condition of `[rule.when]`; a list holds when the message matches any element.
 #[derive(Debug, Clone)]
@@ -27,6 +97,18 @@ pub enum Condition {
     HasAttachments(bool),
     /// `item_kind`: the item's kind on its channel is any of these (WeChat `text`, `event`…).
     ItemKind(Vec<String>),
+    /// `keywords_none`: none of these occurs (a veto: 教程, 攻略).
+    KeywordsNone(Vec<String>),
+    /// `tokens_any`: at least one of these is a segmented word of the text.
+    TokensAny(Vec<String>),
+    /// `tokens_all`: every one of these is a segmented word of the text.
+    TokensAll(Vec<String>),
+    /// `hashtags`: the post carries one of these `#话题#`.
+    Hashtags(Vec<String>),
+    /// `category`: an earlier rule set one of these categories.
+    Category(Vec<String>),
+    /// `details`: the analysis found at least one of these details.
+    Details(Vec<DetailKind>),
 }
 
 /// A kind of mail without its evidence, as rules name it.
@@ -107,12 +189,20 @@ impl Condition {
     pub fn is_about_content(&self) -> bool {
         matches!(
             self,
-            Condition::KeywordsAny(_) | Condition::KeywordsAll(_) | Condition::Regex(_)
+            Condition::KeywordsAny(_)
+                | Condition::KeywordsAll(_)
+                | Condition::Regex(_)
+                | Condition::TokensAny(_)
+                | Condition::TokensAll(_)
+                | Condition::Hashtags(_)
+                | Condition::Category(_)
         )
     }
 
     /// `Ok(why it holds)` or `Err(why it does not)`, in words for `explain`.
-    pub fn check(&self, msg: &Message, folded: &str) -> Result<String, String> {
+    pub fn check(&self, subject: &Subject<'_>) -> Result<String, String> {
+        let msg = subject.message;
+        let folded = subject.text;
         match self {
             Condition::Channel(channels) => one_of("channel", &msg.channel, channels),
             Condition::Connector(ids) => one_of("connector", &msg.connector, ids),
@@ -140,6 +230,48 @@ impl Condition {
                 Some(kind) if kinds.iter().any(|k| k == kind) => Ok(format!("item is a {kind}")),
                 Some(kind) => Err(format!("item is a {kind}")),
                 None => Err("message has no item kind (mail)".to_string()),
+            },
+            Condition::KeywordsNone(keywords) => {
+                match keywords.iter().find(|k| folded.contains(k.as_str())) {
+                    Some(found) => Err(format!("keyword {found} found, which vetoes the rule")),
+                    None => Ok(format!("none of {} found", keywords.join(", "))),
+                }
+            }
+            Condition::TokensAny(words) => {
+                match words.iter().find(|w| subject.tokens.contains(w)) {
+                    Some(found) => Ok(format!("word {found} found")),
+                    None => Err(format!("none of the words {} found", words.join(", "))),
+                }
+            }
+            Condition::TokensAll(words) => {
+                match words.iter().find(|w| !subject.tokens.contains(w)) {
+                    Some(missing) => Err(format!("word {missing} not found")),
+                    None => Ok(format!("words {} all found", words.join(", "))),
+                }
+            }
+            Condition::Hashtags(tags) => match tags.iter().find(|t| subject.hashtags.contains(t)) {
+                Some(found) => Ok(format!("hashtag #{found}# found")),
+                None if subject.hashtags.is_empty() => Err("the message has no hashtag".into()),
+                None => Err(format!(
+                    "hashtags #{}# are none of {}",
+                    subject.hashtags.join("#, #"),
+                    tags.join(", ")
+                )),
+            },
+            Condition::Category(categories) => match subject.category {
+                Some(c) if categories.iter().any(|x| x == c) => Ok(format!("category is {c}")),
+                Some(c) => Err(format!(
+                    "category is {c}, not one of {}",
+                    categories.join(", ")
+                )),
+                None => Err("no category set by an earlier rule".to_string()),
+            },
+            Condition::Details(kinds) => match kinds.iter().find(|k| k.found_in(subject.details)) {
+                Some(kind) => Ok(format!("{} found", kind.name())),
+                None => {
+                    let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+                    Err(format!("no {} found", names.join(" or ")))
+                }
             },
             Condition::HasAttachments(wanted) => {
                 let count = msg.attachments.len();

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{InstantReply, Rule, RuleActions, RuleSet};
+use super::condition::Subject;
+use super::{InstantReply, Rule, RuleActions, RuleSet, TopicRule};
+use crate::analysis::ExtractedDetails;
 use crate::model::{Message, Priority};
 
 /// What the rules made of one message, with the reasons (`omnilisten explain`).
@@ -16,6 +18,15 @@ pub struct Evaluation {
     pub skipped: Vec<RuleOutcome>,
     /// The matched rules' actions, merged.
     pub actions: Actions,
+    /// Topics the message is about, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<RuleOutcome>,
+    /// Topics it is not about, with the first condition that failed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_topics: Vec<RuleOutcome>,
+    /// Indexes in `RuleSet::topics` of the topics it is about.
+    #[serde(skip)]
+    pub topic_indexes: Vec<usize>,
 }
 
 /// One rule's result for one message.
@@ -77,13 +88,33 @@ impl Actions {
 /// subject, a newline and the text, made by the caller (keywords and regexes
 /// are matched against it).
 pub fn evaluate(rules: &RuleSet, msg: &Message, folded: &str) -> Evaluation {
+    let details = ExtractedDetails::default();
+    evaluate_subject(
+        rules,
+        &Subject {
+            message: msg,
+            text: folded,
+            tokens: &[],
+            hashtags: &[],
+            details: &details,
+            category: None,
+        },
+    )
+}
+
+/// Evaluates every rule and topic against an analyzed message.
+pub fn evaluate_subject(rules: &RuleSet, subject: &Subject<'_>) -> Evaluation {
     let mut evaluation = Evaluation::default();
     let mut stopped_by: Option<&str> = None;
     for rule in &rules.rules {
+        let current = Subject {
+            category: evaluation.actions.category.as_deref(),
+            ..*subject
+        };
         let result = match stopped_by {
             Some(stopper) => Err(format!("not evaluated: rule {stopper} stops evaluation")),
             None if !rule.enabled => Err("disabled".to_string()),
-            None => check(rule, msg, folded),
+            None => check(&rule.conditions, &current),
         };
         match result {
             Ok(reasons) => {
@@ -99,18 +130,43 @@ pub fn evaluate(rules: &RuleSet, msg: &Message, folded: &str) -> Evaluation {
     if evaluation.actions.ignore {
         evaluation.actions.open_ticket = false;
     }
+    let current = Subject {
+        category: evaluation.actions.category.as_deref(),
+        ..*subject
+    };
+    for (i, topic) in rules.topics.iter().enumerate() {
+        let result = if topic.enabled {
+            check(&topic.conditions, &current)
+        } else {
+            Err("disabled".to_string())
+        };
+        match result {
+            Ok(reasons) => {
+                evaluation.topics.push(topic_outcome(topic, reasons));
+                evaluation.topic_indexes.push(i);
+            }
+            Err(reason) => evaluation
+                .other_topics
+                .push(topic_outcome(topic, vec![reason])),
+        }
+    }
     evaluation
 }
 
 /// Why every condition holds, or why the first failing one does not.
-fn check(rule: &Rule, msg: &Message, folded: &str) -> Result<Vec<String>, String> {
-    if rule.conditions.is_empty() {
+fn check(conditions: &[super::Condition], subject: &Subject<'_>) -> Result<Vec<String>, String> {
+    if conditions.is_empty() {
         return Ok(vec!["no conditions: matches every message".to_string()]);
     }
-    rule.conditions
-        .iter()
-        .map(|c| c.check(msg, folded))
-        .collect()
+    conditions.iter().map(|c| c.check(subject)).collect()
+}
+
+fn topic_outcome(topic: &TopicRule, reasons: Vec<String>) -> RuleOutcome {
+    RuleOutcome {
+        rule_id: topic.id.clone(),
+        file: topic.file.clone(),
+        reasons,
+    }
 }
 
 fn outcome(rule: &Rule, reasons: Vec<String>) -> RuleOutcome {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::condition::{Condition, MailKindName, SenderPattern};
+use super::condition::{Condition, DetailKind, MailKindName, SenderPattern};
 use super::topic::{DraftTemplate, TopicActions, TopicRule, Trigger};
 use super::{InstantReply, Rule, RuleActions, RuleSet};
 use crate::config::{FileCheck, Problem, SourceFile, load_template, parse_duration, quoted_list};
@@ -45,6 +45,12 @@ struct RawWhen {
     sender: Option<SpannedList>,
     has_attachments: Option<bool>,
     item_kind: Option<SpannedList>,
+    keywords_none: Option<SpannedList>,
+    tokens_any: Option<SpannedList>,
+    tokens_all: Option<SpannedList>,
+    hashtags: Option<SpannedList>,
+    category: Option<SpannedList>,
+    details: Option<SpannedList>,
 }
 
 /// `[rule.then]`.
@@ -500,6 +506,33 @@ fn conditions(
     if let Some(list) = non_empty(check, "keywords_all", raw.keywords_all) {
         out.push(Condition::KeywordsAll(each(list, |v| keyword(check, v))));
     }
+    if let Some(list) = non_empty(check, "keywords_none", raw.keywords_none) {
+        out.push(Condition::KeywordsNone(each(list, |v| keyword(check, v))));
+    }
+    if let Some(list) = non_empty(check, "tokens_any", raw.tokens_any) {
+        out.push(Condition::TokensAny(each(list, |v| keyword(check, v))));
+    }
+    if let Some(list) = non_empty(check, "tokens_all", raw.tokens_all) {
+        out.push(Condition::TokensAll(each(list, |v| keyword(check, v))));
+    }
+    if let Some(list) = non_empty(check, "hashtags", raw.hashtags) {
+        let tag = |v: Spanned<String>| {
+            let inner = v.get_ref().trim().trim_matches('#').to_string();
+            keyword(check, Spanned::new(v.span(), inner))
+        };
+        out.push(Condition::Hashtags(each(list, tag)));
+    }
+    if let Some(list) = non_empty(check, "category", raw.category) {
+        out.push(Condition::Category(each(list, |v| {
+            word(check, "category", v)
+        })));
+    }
+    if let Some(list) = non_empty(check, "details", raw.details) {
+        let choices = DetailKind::CHOICES;
+        out.push(Condition::Details(each(list, |v| {
+            check.choose("detail", &v, &choices)
+        })));
+    }
     if let Some(pattern) = raw.regex {
         // Rules match the folded (lowercased, NFKC) text, so a pattern written
         // with capitals must not silently never match.
@@ -642,15 +675,28 @@ fn known_connector(
     None
 }
 
-/// A keyword in the matching form the caller folds message text into
-/// (`text::fold`), so `"Refund"` matches `ＲＥＦＵＮＤ` in a mail.
+/// A keyword in the matching form message text is analysed into (NFKC,
+/// simplified, lowercase, aliases folded), so `"Refund"` matches
+/// `ＲＥＦＵＮＤ` and `"退款"` matches `退款` written in traditional characters.
 fn keyword(check: &mut FileCheck<'_>, value: Spanned<String>) -> Option<String> {
-    let folded = crate::text::fold(value.get_ref());
+    let folded = match normalizer() {
+        Some(normalizer) => normalizer.normalize(value.get_ref()),
+        None => crate::text::fold(value.get_ref()),
+    };
     if folded.is_empty() {
         check.report(value.span(), "keywords must not be empty");
         return None;
     }
     Some(folded)
+}
+
+/// The built-in normalizer (its t2s tables are built once per process).
+fn normalizer() -> Option<&'static crate::analysis::Normalizer> {
+    static NORMALIZER: std::sync::OnceLock<Option<crate::analysis::Normalizer>> =
+        std::sync::OnceLock::new();
+    NORMALIZER
+        .get_or_init(|| crate::analysis::Normalizer::new().ok())
+        .as_ref()
 }
 
 fn word(check: &mut FileCheck<'_>, what: &str, value: Spanned<String>) -> Option<String> {
@@ -681,7 +727,11 @@ fn regex_error(error: &regex::Error) -> String {
 pub(super) fn parse_for_test(text: &str, connectors: &[ConnectorId]) -> RuleSet {
     let (rules, topics, problems) = tests::check_full("rules/test.toml", text, connectors);
     assert!(problems.is_empty(), "{problems:?}");
-    RuleSet { rules, topics }
+    RuleSet {
+        rules,
+        topics,
+        analyzer: None,
+    }
 }
 
 #[cfg(test)]

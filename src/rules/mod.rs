@@ -24,8 +24,8 @@ use serde::Serialize;
 use crate::model::Priority;
 use crate::outbound::Template;
 
-pub use condition::{Condition, MailKindName, SenderPattern};
-pub use eval::{Actions, Evaluation, RuleOutcome, evaluate};
+pub use condition::{Condition, DetailKind, MailKindName, SenderPattern, Subject};
+pub use eval::{Actions, Evaluation, RuleOutcome, evaluate, evaluate_subject};
 pub use file::load_files;
 pub use live::{LiveRules, RulesStatus};
 pub use topic::{DraftTemplate, TopicActions, TopicRule, Trigger};
@@ -38,6 +38,9 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// The topics (`[[topic]]`), in file order.
     pub topics: Vec<TopicRule>,
+    /// The text analysis (dictionaries in `rules/dict/`); None: matching on
+    /// the folded text alone, without words, hashtags or details.
+    pub analyzer: Option<crate::analysis::Analyzer>,
 }
 
 impl RuleSet {

@@ -49,7 +49,7 @@ pub struct Trigger {
     pub min_ratio: f64,
     /// `p_value`: how improbable under the baseline; default 1e-4.
     pub p_value: f64,
-    /// `for`: how long it must hold before firing; default 2 min.
+    /// `for`: how long it must hold before firing; default 1 min.
     pub hold: Duration,
     /// `keep_firing_for`: how long it stays firing after it stops holding; default 30 min.
     pub keep_firing_for: Duration,
@@ -67,7 +67,7 @@ impl Default for Trigger {
             min_count: 8,
             min_ratio: 3.0,
             p_value: 1e-4,
-            hold: Duration::from_secs(120),
+            hold: Duration::from_secs(60),
             keep_firing_for: Duration::from_secs(1800),
             cooldown: Duration::from_secs(7200),
             baseline_floor: 0.5,

@@ -56,6 +56,15 @@ pub const OUTBOX_STATE: &[u8] = b"outstate/";
 pub const CONVERSATION: &[u8] = b"conv/";
 /// Prefix of per-sender acknowledgement times (`ackwin/` ‖ address → JSON list).
 pub const ACK_WINDOW: &[u8] = b"ackwin/";
+/// Prefix of the incident a trending topic has open (`incopen/` ‖ topic id → ticket number).
+pub const INCIDENT_OPEN: &[u8] = b"incopen/";
+/// Prefix of incident members (`incmember/` ‖ number ‖ `/` ‖ message uuid → empty).
+pub const INCIDENT_MEMBER: &[u8] = b"incmember/";
+/// Prefix of the messages an incident's drafts cover (`inccover/` ‖ number ‖
+/// `/` ‖ message uuid → draft uuid): one draft per near-duplicate cluster.
+pub const INCIDENT_COVER: &[u8] = b"inccover/";
+/// The trend detector's state (JSON `trends::Snapshot`), saved as message time passes.
+pub const TREND_STATE: &[u8] = b"meta/trends";
 
 fn join(prefix: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     let len = prefix.len() + parts.iter().map(|p| p.len()).sum::<usize>();
@@ -208,6 +217,29 @@ pub fn outbox_state(state: &str, id: uuid::Uuid) -> Vec<u8> {
 /// Key of a sender's acknowledgement times.
 pub fn ack_window(sender: &str) -> Vec<u8> {
     join(ACK_WINDOW, &[sender.as_bytes()])
+}
+
+/// Key of the incident `topic` has open.
+pub fn incident_open(topic: &str) -> Vec<u8> {
+    join(INCIDENT_OPEN, &[topic.as_bytes()])
+}
+
+/// Prefix of one incident's members.
+pub fn incident_member_prefix(number: &str) -> Vec<u8> {
+    join(INCIDENT_MEMBER, &[number.as_bytes(), b"/"])
+}
+
+/// Key of one incident member.
+pub fn incident_member(number: &str, message: uuid::Uuid) -> Vec<u8> {
+    join(&incident_member_prefix(number), &[message.as_bytes()])
+}
+
+/// Key recording that a message of an incident is covered by a draft.
+pub fn incident_cover(number: &str, message: uuid::Uuid) -> Vec<u8> {
+    join(
+        INCIDENT_COVER,
+        &[number.as_bytes(), b"/", message.as_bytes()],
+    )
 }
 
 /// Decodes the uuid that ends a key (`msg/`, `chan/...`, `quar/`).

@@ -12,6 +12,7 @@
 //! power loss; the extra `fsync` closes that gap.
 
 mod durability;
+mod incidents;
 pub mod keys;
 mod media_jobs;
 mod outbox;

@@ -26,6 +26,7 @@ fn message(native: &str) -> Message {
         details: Details::default(),
         near_duplicate_of: None,
         ticket: None,
+        incident: None,
         raw_size: 3,
         item_kind: None,
         instant_reply: None,

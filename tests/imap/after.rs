@@ -18,7 +18,12 @@ async fn wait_folder(
 ) -> Vec<(u32, Vec<String>)> {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let (_, mails) = mailbox.list(folder).await;
+        // A move target appears only once the daemon has created it.
+        let mails = if mailbox.exists(folder).await {
+            mailbox.list(folder).await.1
+        } else {
+            Vec::new()
+        };
         if pred(&mails) {
             return mails;
         }

@@ -55,6 +55,11 @@ impl Mailbox {
         self.session.delete(folder).await.expect("DELETE");
     }
 
+    /// Whether `folder` exists (the daemon creates move targets itself).
+    pub async fn exists(&mut self, folder: &str) -> bool {
+        self.session.examine(folder).await.is_ok()
+    }
+
     /// UIDVALIDITY and the (UID, flags) of every mail in `folder`.
     pub async fn list(&mut self, folder: &str) -> (u32, Vec<(u32, Vec<String>)>) {
         let mailbox = self.session.examine(folder).await.expect("EXAMINE");

@@ -193,7 +193,8 @@ fn acknowledgements_need_smtp_and_a_valid_template() {
         [(
             "acknowledgement.txt".to_string(),
             2,
-            "unknown variable `{tikcet}`, expected one of `ticket`, `subject`, `name`".to_string()
+            "unknown variable `{tikcet}`, expected one of `ticket`, `subject`, `name`, `topic`"
+                .to_string()
         )]
     );
 

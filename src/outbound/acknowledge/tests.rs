@@ -55,6 +55,7 @@ fn mail(native: &str, from: &str, subject: &str, in_reply_to: &[&str]) -> Messag
         details: Details::default(),
         near_duplicate_of: None,
         ticket: None,
+        incident: None,
         raw_size: 1,
         item_kind: None,
         instant_reply: None,

@@ -27,6 +27,7 @@ fn customer_mail(native_id: &str, subject: Option<&str>, thread: ThreadRefs) -> 
         details: Details::default(),
         near_duplicate_of: None,
         ticket: None,
+        incident: None,
         raw_size: 10,
         item_kind: None,
         instant_reply: None,

@@ -268,6 +268,7 @@ fn base_message(
         details: Details::default(),
         near_duplicate_of: None,
         ticket: None,
+        incident: None,
         raw_size: 0,
         item_kind: Some(kind_name.to_string()),
         instant_reply: None,

@@ -92,6 +92,7 @@ fn chat_message(connector: &str) -> Message {
         details: Default::default(),
         near_duplicate_of: None,
         ticket: None,
+        incident: None,
         raw_size: 0,
         item_kind: Some("text".into()),
         instant_reply: None,

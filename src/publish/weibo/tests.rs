@@ -92,6 +92,7 @@ fn weibo_message(native_id: String, status_id: Option<i64>) -> Message {
         details: Default::default(),
         near_duplicate_of: None,
         ticket: None,
+        incident: None,
         raw_size: 0,
         item_kind: Some("status".into()),
         instant_reply: None,

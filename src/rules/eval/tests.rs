@@ -26,6 +26,7 @@ fn mail(subject: &str, text: &str) -> Message {
         details: Default::default(),
         near_duplicate_of: None,
         ticket: None,
+        incident: None,
         raw_size: 0,
         item_kind: None,
         instant_reply: None,

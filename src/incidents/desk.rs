@@ -1,0 +1,334 @@
+//! The trend detector in the writer: counts, fires, links, drafts.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::draft::draft_for_cluster;
+use super::recent::{Member, Recent};
+use crate::model::{Channel, Incident, Message, Priority, Ticket, TicketNumber, TicketState};
+use crate::rules::{RuleSet, TopicRule};
+use crate::store::{AuditEntry, Store, StoreError, Tx};
+use crate::trends::{EngineOptions, TopicSpec, TrendEngine, TrendEvent};
+
+/// How far a message's own time may be ahead of its arrival before the
+/// arrival time is used instead (a mail `Date` set in the future).
+const FUTURE_SLACK: Duration = Duration::minutes(10);
+
+/// What the desk did for one message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeskReport {
+    /// Incident tickets opened.
+    pub opened: Vec<String>,
+    /// Messages linked to incidents (this one and, when a topic fired, its recent ones).
+    pub linked: u32,
+    /// Drafts proposed.
+    pub drafts: u32,
+}
+
+/// The trend detector and what it remembers between messages.
+pub struct TopicDesk {
+    engine: TrendEngine,
+    /// The rule set whose topics the engine watches.
+    watched: Option<Arc<RuleSet>>,
+    recent: Recent,
+}
+
+impl TopicDesk {
+    /// The desk as it was saved at the last shutdown, or a fresh one.
+    pub fn load(store: &Store) -> TopicDesk {
+        let engine = match store.trend_state() {
+            Ok(Some(bytes)) => match serde_json::from_slice(&bytes)
+                .map_err(|e| e.to_string())
+                .and_then(|snapshot| TrendEngine::restore(snapshot).map_err(|e| e.to_string()))
+            {
+                Ok(engine) => engine,
+                Err(e) => {
+                    tracing::warn!(error = %e, "Saved trend state unreadable; baselines start over.");
+                    TrendEngine::new(Vec::new(), EngineOptions::default())
+                }
+            },
+            Ok(None) => TrendEngine::new(Vec::new(), EngineOptions::default()),
+            Err(e) => {
+                tracing::warn!(error = %e, "Saved trend state unreadable; baselines start over.");
+                TrendEngine::new(Vec::new(), EngineOptions::default())
+            }
+        };
+        TopicDesk {
+            engine,
+            watched: None,
+            recent: Recent::default(),
+        }
+    }
+
+    /// Writes the detector's state into `tx` (at shutdown).
+    pub fn save(&self, tx: &mut Tx<'_>) {
+        match serde_json::to_vec(&self.engine.snapshot()) {
+            Ok(bytes) => tx.set_trend_state(bytes),
+            Err(e) => tracing::error!(error = %e, "Trend state not saved."),
+        }
+    }
+
+    /// Per-minute unique authors of `topic` between `from` and `to`.
+    pub fn series(
+        &self,
+        topic: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<(DateTime<Utc>, u32)> {
+        match self.engine.topic_index(topic) {
+            Some(i) => self.engine.topic_series(i, from, to),
+            None => Vec::new(),
+        }
+    }
+
+    /// Counts `message` (about the topics at `topics` in `rules`, carrying
+    /// `terms`), acts on what fires or resolves, and links it to the open
+    /// incidents of its topics. Call before the message is inserted: it may
+    /// set `message.incident` and its category.
+    pub fn observe(
+        &mut self,
+        tx: &mut Tx<'_>,
+        rules: &Arc<RuleSet>,
+        message: &mut Message,
+        topics: &[usize],
+        terms: &[String],
+    ) -> Result<DeskReport, StoreError> {
+        let mut report = DeskReport::default();
+        self.watch(tx, rules, &mut report)?;
+        let at = message_time(message);
+        let indexes: Vec<usize> = topics
+            .iter()
+            .filter_map(|&i| rules.topics.get(i))
+            .filter_map(|t| self.engine.topic_index(&t.id))
+            .collect();
+        let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
+        let events = self
+            .engine
+            .observe(at, &message.author.id, &indexes, &terms);
+        for event in events {
+            self.act(tx, rules, event, &mut report)?;
+        }
+        for topic in topics.iter().filter_map(|&i| rules.topics.get(i)) {
+            if !topic.enabled {
+                continue;
+            }
+            match tx.open_incident(&topic.id)? {
+                Some(number) => link(tx, topic, &number, message, at, &mut report)?,
+                None => self.recent.push(&topic.id, Member { id: message.id, at }),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Follows the rules in force: topics added start counting, removed
+    /// ones resolve, kept ones keep their history.
+    fn watch(
+        &mut self,
+        tx: &mut Tx<'_>,
+        rules: &Arc<RuleSet>,
+        report: &mut DeskReport,
+    ) -> Result<(), StoreError> {
+        if self.watched.as_ref().is_some_and(|w| Arc::ptr_eq(w, rules)) {
+            return Ok(());
+        }
+        let specs: Vec<TopicSpec> = rules
+            .topics
+            .iter()
+            .filter(|t| t.enabled)
+            .map(spec_of)
+            .collect();
+        let events = self.engine.replace_topics(specs);
+        self.watched = Some(rules.clone());
+        self.recent
+            .retain_topics(|id| rules.topics.iter().any(|t| t.id == id && t.enabled));
+        for event in events {
+            self.act(tx, rules, event, report)?;
+        }
+        Ok(())
+    }
+
+    fn act(
+        &mut self,
+        tx: &mut Tx<'_>,
+        rules: &Arc<RuleSet>,
+        event: TrendEvent,
+        report: &mut DeskReport,
+    ) -> Result<(), StoreError> {
+        match event {
+            TrendEvent::Firing {
+                topic,
+                at,
+                onset,
+                count,
+                baseline,
+                p_value,
+                window,
+                ..
+            } => {
+                tracing::warn!(%topic, %at, count, baseline, p_value, "Topic trending.");
+                let Some(rule) = rules.topics.iter().find(|t| t.id == topic) else {
+                    return Ok(());
+                };
+                if !rule.then.incident || tx.open_incident(&topic)?.is_some() {
+                    return Ok(());
+                }
+                let window_minutes = window.as_secs().div_ceil(60);
+                let number = open_incident(
+                    tx,
+                    rule,
+                    Incident {
+                        topic: topic.clone(),
+                        title: rule.title.clone(),
+                        onset,
+                        fired_at: at,
+                        count,
+                        baseline,
+                        p_value,
+                        window_minutes,
+                        members: 0,
+                        drafts: 0,
+                        resolved_at: None,
+                    },
+                )?;
+                report.opened.push(number.clone());
+                // The messages that made it fire belong to it too.
+                let since = onset.min(at - Duration::minutes(window_minutes as i64));
+                for member in self.recent.take_since(&topic, since) {
+                    if let Some(mut earlier) = tx.message(member.id)? {
+                        link(tx, rule, &number, &mut earlier, at, report)?;
+                        tx.update_message(&earlier)?;
+                    }
+                }
+            }
+            TrendEvent::Resolved { topic, at } => {
+                tracing::info!(%topic, %at, "Topic no longer trending.");
+                let Some(number) = tx.open_incident(&topic)? else {
+                    return Ok(());
+                };
+                if let Some(mut ticket) = tx.ticket(&number)? {
+                    if let Some(incident) = ticket.incident.as_mut() {
+                        incident.resolved_at = Some(at);
+                    }
+                    ticket.updated_at = ticket.updated_at.max(at);
+                    tx.put_ticket(&ticket);
+                }
+                tx.set_open_incident(&topic, None);
+                tx.audit(&AuditEntry {
+                    at,
+                    actor: "system:trends".into(),
+                    action: "incident.topic_resolved".into(),
+                    subject: number,
+                    before: None,
+                    after: Some(serde_json::json!({ "topic": topic })),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Opens the incident ticket of a firing topic.
+fn open_incident(
+    tx: &mut Tx<'_>,
+    rule: &TopicRule,
+    incident: Incident,
+) -> Result<String, StoreError> {
+    let at = incident.fired_at;
+    let day = TicketNumber::day_of(at);
+    let seq = tx.next_ticket_seq(&day)?;
+    let number = TicketNumber::new(&day, seq);
+    let why = format!(
+        "{} 分钟内 {} 位用户（此时段预期 {:.1}，p = {:.1e}）",
+        incident.window_minutes, incident.count, incident.baseline, incident.p_value
+    );
+    let ticket = Ticket {
+        number: number.clone(),
+        queue: rule
+            .then
+            .queue
+            .clone()
+            .unwrap_or_else(|| "incidents".to_string()),
+        priority: rule.then.priority.unwrap_or(Priority::High),
+        state: TicketState::New,
+        title: format!("【趋势】{}：{why}", rule.title),
+        requester: "system:trends".into(),
+        messages: Vec::new(),
+        assignee: None,
+        created_at: at,
+        updated_at: at,
+        incident: Some(incident.clone()),
+    };
+    tx.put_ticket(&ticket);
+    tx.stats_mut().add_ticket(TicketState::New);
+    tx.set_open_incident(&incident.topic, Some(&number.0));
+    tx.audit(&AuditEntry {
+        at,
+        actor: "system:trends".into(),
+        action: "incident.opened".into(),
+        subject: number.0.clone(),
+        before: None,
+        after: Some(serde_json::to_value(&incident).unwrap_or_default()),
+    });
+    Ok(number.0)
+}
+
+/// Links `message` to the incident `number`: membership, the topic's
+/// category, and a draft for its cluster.
+fn link(
+    tx: &mut Tx<'_>,
+    topic: &TopicRule,
+    number: &str,
+    message: &mut Message,
+    at: DateTime<Utc>,
+    report: &mut DeskReport,
+) -> Result<(), StoreError> {
+    let Some(mut ticket) = tx.ticket(number)? else {
+        return Ok(());
+    };
+    tx.add_incident_member(number, message.id);
+    if message.incident.is_none() {
+        message.incident = Some(number.to_string());
+    }
+    if let Some(category) = &topic.then.category {
+        message.details.category = Some(category.clone());
+    }
+    let drafted = draft_for_cluster(tx, topic, number, message, at)?;
+    if let Some(incident) = ticket.incident.as_mut() {
+        incident.members += 1;
+        incident.drafts += u64::from(drafted);
+    }
+    ticket.updated_at = ticket.updated_at.max(at);
+    tx.put_ticket(&ticket);
+    report.linked += 1;
+    report.drafts += u32::from(drafted);
+    Ok(())
+}
+
+/// The time a message is counted at: its own (Weibo `created_at`, WeChat
+/// `CreateTime`, mail `Date`), so a replay counts like live traffic did;
+/// its arrival when it has none. A mail's `Date` is written by the sender
+/// and may lie: one claiming to come from the future is counted on arrival,
+/// so it cannot push the detector's clock ahead of everyone else.
+pub fn message_time(message: &Message) -> DateTime<Utc> {
+    match message.sent_at {
+        Some(sent) if message.channel != Channel::Email => sent,
+        Some(sent) if sent <= message.received_at + FUTURE_SLACK => sent,
+        _ => message.received_at,
+    }
+}
+
+fn spec_of(topic: &TopicRule) -> TopicSpec {
+    let t = &topic.trigger;
+    TopicSpec {
+        id: topic.id.clone(),
+        window: t.window,
+        min_count: t.min_count,
+        min_ratio: t.min_ratio,
+        p_value: t.p_value,
+        for_: t.hold,
+        keep_firing_for: t.keep_firing_for,
+        cooldown: t.cooldown,
+        lambda_floor: t.baseline_floor,
+    }
+}

@@ -1,0 +1,21 @@
+//! What trending topics do to the store: the writer hands every new
+//! message to the [`TopicDesk`], which counts it in the trend detector (on
+//! the message's own time), opens one incident ticket when a topic fires,
+//! links the topic's messages to it, and drafts one official reply per
+//! channel and near-duplicate cluster for reviewers.
+//!
+//! Everything happens in the message's own batch, in commit order, so a
+//! replayed stream (`omnilisten ingest`) produces the same incidents and
+//! drafts as the live one did.
+//!
+//! | file | does |
+//! | --- | --- |
+//! | `desk.rs` | [`TopicDesk`]: the detector's state, firing and resolving, linking |
+//! | `draft.rs` | one draft per near-duplicate cluster, rendered from the topic's template |
+//! | `recent.rs` | a topic's recent messages, linked when it fires |
+
+mod desk;
+mod draft;
+mod recent;
+
+pub use desk::{DeskReport, TopicDesk};

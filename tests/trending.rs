@@ -1,0 +1,155 @@
+//! Trending topics end to end: a recorded Weibo stream (saved API pages)
+//! replayed with `omnilisten ingest` on its own message time. Two quiet days
+//! of ordinary mentions, then a burst of 双十二抢红包失败 from many users,
+//! pasted and reposted: one incident ticket with the burst's messages, and
+//! one drafted reply per near-duplicate cluster, not one per message.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::{Value, json};
+
+use crate::support::Tree;
+
+const BACKGROUND: [&str; 6] = [
+    "@支付宝 请问余额宝收益什么时候到账？",
+    "@支付宝 怎么修改绑定的手机号",
+    "@支付宝 账单里有一笔不认识的交易，帮忙看看",
+    "@支付宝 芝麻信用分怎么提高",
+    "@支付宝 电费缴纳成功了但是显示处理中",
+    "@支付宝 客服电话是多少",
+];
+
+/// Three ways people wrote the same complaint during the burst.
+const BURST: [&str; 3] = [
+    "@支付宝 双十二抢红包一直显示系统繁忙，抢不到！#双十二抢红包失败#",
+    "@支付宝 红包雨点了没反应，领不到红包，页面一直转圈",
+    "@支付宝 抢红包失败了三次，客服也打不通 [怒]",
+];
+
+fn created_at(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset"))
+        .format("%a %b %d %H:%M:%S %z %Y")
+        .to_string()
+}
+
+fn status(id: i64, at: DateTime<Utc>, uid: i64, text: &str) -> Value {
+    json!({
+        "created_at": created_at(at),
+        "id": id,
+        "idstr": id.to_string(),
+        "mid": id.to_string(),
+        "text": text,
+        "user": { "id": uid, "idstr": uid.to_string(), "screen_name": format!("用户{uid}") },
+        "pic_urls": [],
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_burst_opens_one_incident_and_one_draft_per_cluster() {
+    let tree = Tree::new();
+    tree.write("secrets/weibo-token", "not-a-real-token\n");
+    tree.write(
+        "connectors/wb.toml",
+        "kind = \"weibo\"\naccess_token_file = \"secrets/weibo-token\"\nenabled = false\n",
+    );
+    let start = Utc
+        .with_ymd_and_hms(2026, 12, 10, 0, 0, 0)
+        .single()
+        .expect("start");
+    let mut statuses = Vec::new();
+    let mut id = 4_900_000_000_000_000_i64;
+    let onset = Utc
+        .with_ymd_and_hms(2026, 12, 12, 12, 0, 0)
+        .single()
+        .expect("onset");
+    // Two and a half days of ordinary mentions, two a minute from 400
+    // users, none about red packets; they go on during the burst.
+    let mut at = start;
+    let mut i = 0_i64;
+    let mut burst = 0_i64;
+    while at < onset + Duration::minutes(30) {
+        id += 17;
+        statuses.push(status(id, at, 1000 + i % 400, BACKGROUND[i as usize % 6]));
+        i += 1;
+        at += Duration::seconds(30);
+        // 双十二 20:00 CST: 60 users in 12 minutes, each writing one of
+        // three texts; half of them repost with a //@ chain.
+        while burst < 60 && onset + Duration::seconds(12 * burst) < at {
+            id += 17;
+            let when = onset + Duration::seconds(12 * burst);
+            let base = BURST[burst as usize % 3];
+            let text = if burst % 2 == 0 {
+                base.to_string()
+            } else {
+                format!("同问！{base} //@用户{}:{base}", 5000 + burst - 1)
+            };
+            statuses.push(status(id, when, 5000 + burst, &text));
+            burst += 1;
+        }
+    }
+    // Weibo pages are newest first.
+    statuses.reverse();
+    let page = json!({ "statuses": statuses, "total_number": statuses.len() });
+    tree.write("replay/mentions.json", &page.to_string());
+
+    let config = omnilisten::config::load(&tree.config()).unwrap_or_else(|p| panic!("config: {p}"));
+    assert!(
+        config.rules.topics.len() >= 6,
+        "the default topics are loaded"
+    );
+    let summary = omnilisten::ingest::ingest_files(
+        &config,
+        "wb",
+        &[tree.path().join("replay/mentions.json")],
+    )
+    .await
+    .expect("ingest");
+    assert!(summary.is_complete(), "{summary:?}");
+
+    let store = omnilisten::store::Store::open(
+        &tree.path().join("state"),
+        omnilisten::store::StoreOptions::default(),
+    )
+    .expect("store");
+    let open = store.open_incidents().expect("incidents");
+    assert_eq!(open.len(), 1, "one topic fired: {open:?}");
+    let (topic, number) = &open[0];
+    assert_eq!(topic, "d12-hongbao-fail");
+    let ticket = store
+        .ticket(number)
+        .expect("read")
+        .expect("incident ticket");
+    let incident = ticket.incident.clone().expect("incident details");
+    assert_eq!(ticket.queue, "campaign-ops");
+    assert!(
+        incident.fired_at - onset <= Duration::minutes(5),
+        "fired {} after the onset",
+        incident.fired_at - onset
+    );
+    let members = store.incident_members(number, 1000).expect("members");
+    assert_eq!(members.len(), 60, "every burst message is in the incident");
+    assert_eq!(incident.members, 60);
+    // Three texts: three clusters, three drafts (all on Weibo), not sixty.
+    let drafts = store.drafts(Some(1000)).expect("drafts");
+    assert_eq!(drafts.len(), 3, "{drafts:#?}");
+    assert_eq!(incident.drafts, 3);
+    for draft in &drafts {
+        assert!(draft.body.contains("双十二"), "{}", draft.body);
+        assert!(draft.body.chars().count() <= 140);
+    }
+    // Quiet days opened nothing and their messages are in no incident.
+    let quiet = store
+        .messages(&omnilisten::store::MessageFilter {
+            channel: Some(omnilisten::model::Channel::Weibo),
+            limit: Some(1000),
+        })
+        .expect("messages");
+    let in_incident = quiet.iter().filter(|m| m.incident.is_some()).count();
+    assert!(quiet.len() >= 1000, "the listing holds the newest messages");
+    assert_eq!(in_incident, 60);
+    assert!(
+        quiet
+            .iter()
+            .filter(|m| m.incident.is_some())
+            .all(|m| m.details.category.as_deref() == Some("promotion"))
+    );
+}
