@@ -88,6 +88,7 @@ pub fn pipeline_options(config: &Config) -> PipelineOptions {
             capacity: config.dedup.near_capacity,
             threshold: config.dedup.near_threshold,
         },
+        trends: Default::default(),
     }
 }
 
@@ -117,11 +118,13 @@ pub async fn run_with_clock(
     let outbound_stop = CancellationToken::new();
     let outbound = Outbound::start(&config, &store, &metrics, &outbound_stop);
     let rules = LiveRules::new(config.rules.clone());
+    let options = pipeline_options(&config);
+    let trends = options.trends.clone();
     let pipeline = Pipeline::spawn_with(
         store.clone(),
         rules.clone(),
         metrics.clone(),
-        pipeline_options(&config),
+        options,
         outbound.acknowledger.clone(),
     );
     let listener = TcpListener::bind(config.server.listen)
@@ -182,6 +185,7 @@ pub async fn run_with_clock(
         wechat,
         weibo,
         rules,
+        trends,
     };
     let web_stop = stop.clone();
     let web = tokio::spawn(async move {

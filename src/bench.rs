@@ -287,6 +287,7 @@ fn default_options() -> PipelineOptions {
             capacity: 10_000,
             threshold: 0.5,
         },
+        trends: Default::default(),
     }
 }
 

@@ -105,11 +105,7 @@ async fn a_replayed_burst_opens_one_incident_and_one_draft_per_cluster() {
     .expect("ingest");
     assert!(summary.is_complete(), "{summary:?}");
 
-    let store = omnilisten::store::Store::open(
-        &tree.path().join("state"),
-        omnilisten::store::StoreOptions::default(),
-    )
-    .expect("store");
+    let store = crate::support::reopen_store(&tree.path().join("state"));
     let open = store.open_incidents().expect("incidents");
     assert_eq!(open.len(), 1, "one topic fired: {open:?}");
     let (topic, number) = &open[0];
@@ -152,4 +148,37 @@ async fn a_replayed_burst_opens_one_incident_and_one_draft_per_cluster() {
             .filter(|m| m.incident.is_some())
             .all(|m| m.details.category.as_deref() == Some("promotion"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_trends_lists_the_watched_topics_as_messages_flow() {
+    let tree = Tree::new();
+    let maildir = tree.maildir("help", "mail", "move");
+    let daemon = crate::support::Daemon::start(&tree.config()).await;
+    let (_, empty) = daemon.get("/api/trends").await;
+    assert!(
+        empty["as_of"].is_null(),
+        "nothing published before a message: {empty}"
+    );
+    for n in 0..3 {
+        let mail = format!(
+            "From: user{n}@example.com\r\nTo: help@alipay.com\r\nSubject: hongbao\r\nMessage-ID: <t{n}@example.com>\r\nDate: Sat, 12 Dec 2026 20:0{n}:00 +0800\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n双十二抢红包失败，一直显示系统繁忙\r\n"
+        );
+        crate::support::deliver(&maildir, &format!("{n}.eml"), mail.as_bytes());
+    }
+    let trends = daemon
+        .wait_json("/api/trends", std::time::Duration::from_secs(20), |t| {
+            t["as_of"].is_string()
+        })
+        .await;
+    let topics = trends["topics"].as_array().cloned().unwrap_or_default();
+    assert!(topics.len() >= 6, "{trends}");
+    let hongbao = topics
+        .iter()
+        .find(|t| t["id"] == "d12-hongbao-fail")
+        .expect("the 双十二 topic is listed");
+    assert_eq!(hongbao["title"], "双十二抢红包失败");
+    assert_eq!(hongbao["firing"], false, "three authors are no trend");
+    assert!(trends["emerging"].is_array());
+    daemon.stop().await;
 }

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use chrono::Utc;
 use omnilisten::model::{Draft, DraftState, MessageId};
-use omnilisten::store::{Store, StoreOptions};
 
 use crate::support::wechat_api_server::{APP_SECRET, Behaviour, MediaItem, WechatApiServer};
 use crate::support::{Daemon, Tree};
@@ -125,7 +124,7 @@ async fn pictures_and_voice_are_fetched_into_attachments_and_big_ones_say_why_no
 /// Stops nothing; adds an approved draft answering the newest WeChat message
 /// to the (stopped) daemon's store.
 async fn approve_reply(tree: &Tree, body: &str) -> (MessageId, Draft) {
-    let store = Store::open(&tree.path().join("state"), StoreOptions::default()).expect("store");
+    let store = crate::support::reopen_store(&tree.path().join("state"));
     let target = store
         .messages(&Default::default())
         .expect("messages")
@@ -224,8 +223,7 @@ async fn a_draft_interrupted_mid_send_becomes_uncertain_and_is_not_resent() {
     // What a crash between "sending" and the channel's answer leaves behind.
     let (_, mut draft) = approve_reply(&tree, "您好，已为您联系收款方。").await;
     {
-        let store =
-            Store::open(&tree.path().join("state"), StoreOptions::default()).expect("store");
+        let store = crate::support::reopen_store(&tree.path().join("state"));
         draft.state = DraftState::Sending;
         let mut tx = store.begin().await;
         tx.put_draft(&draft).expect("put");

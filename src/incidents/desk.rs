@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::draft::draft_for_cluster;
 use super::recent::{Member, Recent};
+use super::view::{Published, TopicView, TrendsView};
 use crate::model::{Channel, Incident, Message, Priority, Ticket, TicketNumber, TicketState};
 use crate::rules::{RuleSet, TopicRule};
 use crate::store::{AuditEntry, Store, StoreError, Tx};
@@ -32,11 +33,14 @@ pub struct TopicDesk {
     /// The rule set whose topics the engine watches.
     watched: Option<Arc<RuleSet>>,
     recent: Recent,
+    /// Where `/api/trends` reads from, and the minute last published.
+    view: TrendsView,
+    published_minute: i64,
 }
 
 impl TopicDesk {
     /// The desk as it was saved at the last shutdown, or a fresh one.
-    pub fn load(store: &Store) -> TopicDesk {
+    pub fn load(store: &Store, view: TrendsView) -> TopicDesk {
         let engine = match store.trend_state() {
             Ok(Some(bytes)) => match serde_json::from_slice(&bytes)
                 .map_err(|e| e.to_string())
@@ -58,6 +62,8 @@ impl TopicDesk {
             engine,
             watched: None,
             recent: Recent::default(),
+            view,
+            published_minute: i64::MIN,
         }
     }
 
@@ -109,6 +115,11 @@ impl TopicDesk {
         for event in events {
             self.act(tx, rules, event, &mut report)?;
         }
+        let minute = at.timestamp().div_euclid(60);
+        if minute > self.published_minute {
+            self.published_minute = minute;
+            self.publish(tx, rules, at)?;
+        }
         for topic in topics.iter().filter_map(|&i| rules.topics.get(i)) {
             if !topic.enabled {
                 continue;
@@ -119,6 +130,31 @@ impl TopicDesk {
             }
         }
         Ok(report)
+    }
+
+    /// Publishes the topics' state and the emerging terms for `/api/trends`.
+    fn publish(&self, tx: &Tx<'_>, rules: &RuleSet, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut topics = Vec::new();
+        for topic in rules.topics.iter().filter(|t| t.enabled) {
+            let index = self.engine.topic_index(&topic.id);
+            topics.push(TopicView {
+                id: topic.id.clone(),
+                title: topic.title.clone(),
+                firing: index.is_some_and(|i| self.engine.is_firing(i)),
+                incident: tx.open_incident(&topic.id)?,
+                last_hour: index
+                    .map(|i| self.engine.topic_series(i, at - Duration::hours(1), at))
+                    .unwrap_or_default(),
+            });
+        }
+        let mut emerging = self.engine.emerging(at);
+        emerging.truncate(50);
+        self.view.publish(Published {
+            as_of: Some(at),
+            topics,
+            emerging,
+        });
+        Ok(())
     }
 
     /// Follows the rules in force: topics added start counting, removed

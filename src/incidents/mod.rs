@@ -13,9 +13,12 @@
 //! | `desk.rs` | [`TopicDesk`]: the detector's state, firing and resolving, linking |
 //! | `draft.rs` | one draft per near-duplicate cluster, rendered from the topic's template |
 //! | `recent.rs` | a topic's recent messages, linked when it fires |
+//! | `view.rs` | [`TrendsView`]: what `/api/trends` shows |
 
 mod desk;
 mod draft;
 mod recent;
+mod view;
 
 pub use desk::{DeskReport, TopicDesk};
+pub use view::{Published, TopicView, TrendsView};

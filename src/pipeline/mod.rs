@@ -50,6 +50,8 @@ pub struct PipelineOptions {
     pub keep_raw: bool,
     /// Near-duplicate index settings.
     pub near: NearSettings,
+    /// Where the trend detector publishes for `/api/trends`.
+    pub trends: crate::incidents::TrendsView,
 }
 
 /// A running pipeline.

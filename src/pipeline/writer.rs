@@ -46,7 +46,7 @@ pub(super) async fn run(
     // still feel it through their bounded queues and unacknowledged input.
     let (to_sync, syncing) = mpsc::channel(SYNC_QUEUE);
     let syncer = tokio::spawn(sync_loop(store.clone(), syncing, metrics.clone()));
-    let mut desk = TopicDesk::load(&store);
+    let mut desk = TopicDesk::load(&store, options.trends.clone());
     while let Some(batch) = input.recv().await {
         let started = Instant::now();
         let size = batch.len();

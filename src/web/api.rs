@@ -38,6 +38,10 @@ pub(super) async fn metrics(State(state): State<AppState>) -> impl IntoResponse 
     )
 }
 
+pub(super) async fn trends(State(state): State<AppState>) -> Json<Value> {
+    Json(json!(state.trends.current()))
+}
+
 pub(super) async fn stats(State(state): State<AppState>) -> Json<Value> {
     Json(json!(state.store.stats()))
 }

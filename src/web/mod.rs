@@ -42,6 +42,8 @@ pub struct AppState {
     pub wechat: WechatEndpoints,
     /// The rules in force, for `/healthz`.
     pub rules: crate::rules::LiveRules,
+    /// What the trend detector last published, for `/api/trends`.
+    pub trends: crate::incidents::TrendsView,
     /// The Weibo accounts whose pushes are received at `/weibo/{connector_id}`.
     pub weibo: WeiboEndpoints,
 }
@@ -58,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tickets", get(api::tickets))
         .route("/api/tickets/{number}", get(api::ticket))
         .route("/api/drafts", get(api::drafts))
+        .route("/api/trends", get(api::trends))
         .route("/api/quarantine", get(api::quarantine))
         .route("/api/outbox", get(outbox::outbox))
         .route(

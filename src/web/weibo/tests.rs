@@ -50,6 +50,7 @@ async fn rig() -> Rig {
                 capacity: 100,
                 threshold: 0.9,
             },
+            trends: Default::default(),
         },
     );
     let secret_file = dir.path().join("app_secret");
@@ -86,6 +87,7 @@ async fn rig() -> Rig {
         wechat: WechatEndpoints::new(Vec::new()),
         weibo: WeiboEndpoints::new(vec![endpoint]),
         rules: crate::rules::LiveRules::new(crate::rules::RuleSet::default()),
+        trends: Default::default(),
     };
     Rig {
         router: router(state),
