@@ -429,7 +429,7 @@ fn start_sources(config: &Config, deps: &SourceDeps<'_>) -> (WechatEndpoints, We
                 match WechatEndpoint::new(w, ctx, rules.clone()) {
                     Ok(endpoint) => {
                         status.set_state(&connector.id, ConnectorState::Idle, None);
-                        wechat.push(endpoint);
+                        wechat.push((connector.id.0.clone(), endpoint));
                     }
                     Err(e) => {
                         tracing::error!(connector = %connector.id, error = %e, "WeChat connector not started.");
@@ -453,7 +453,7 @@ fn start_sources(config: &Config, deps: &SourceDeps<'_>) -> (WechatEndpoints, We
                 status.set_state(&connector.id, ConnectorState::Idle, None);
                 if w.push {
                     match WeiboEndpoint::new(w, ctx.clone()) {
-                        Ok(endpoint) => weibo.push(endpoint),
+                        Ok(endpoint) => weibo.push((connector.id.0.clone(), endpoint)),
                         Err(e) => {
                             tracing::error!(connector = %connector.id, error = %e, "Weibo push route not started.");
                             status.set_state(&connector.id, ConnectorState::Failed, Some(e));

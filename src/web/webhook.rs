@@ -3,6 +3,8 @@
 //! both redeliver what is not answered within 5 s, and both are answered
 //! only once what they pushed is durable.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::header;
@@ -11,6 +13,38 @@ use chrono::Utc;
 
 use crate::connectors::wechat::signature::verify_signature;
 use crate::connectors::{Envelope, Outcome, SourceContext};
+
+/// The webhook endpoints of one channel by connector id; any other id
+/// answers 404. Cheap to clone.
+pub struct Endpoints<T>(Arc<HashMap<String, Arc<T>>>);
+
+impl<T> Clone for Endpoints<T> {
+    fn clone(&self) -> Self {
+        Endpoints(self.0.clone())
+    }
+}
+
+impl<T> Default for Endpoints<T> {
+    fn default() -> Self {
+        Endpoints(Arc::new(HashMap::new()))
+    }
+}
+
+impl<T> Endpoints<T> {
+    /// The endpoints served, each under its connector id.
+    pub fn new(endpoints: impl IntoIterator<Item = (String, T)>) -> Endpoints<T> {
+        let map = endpoints
+            .into_iter()
+            .map(|(id, e)| (id, Arc::new(e)))
+            .collect();
+        Endpoints(Arc::new(map))
+    }
+
+    /// The endpoint of connector `id`.
+    pub(super) fn get(&self, id: &str) -> Option<Arc<T>> {
+        self.0.get(id).cloned()
+    }
+}
 
 /// How long a push waits for its durable ack: under the channels' 5 s,
 /// leaving time for the answer to travel.

@@ -7,8 +7,6 @@
 //! the retry arrives (the dedup key is its native id). Every refusal stores
 //! nothing. The protocol itself is in `src/connectors/wechat/`.
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -70,24 +68,8 @@ impl WechatEndpoint {
     }
 }
 
-/// The running accounts by connector id; an id not here answers 404.
-#[derive(Clone, Default)]
-pub struct WechatEndpoints(Arc<HashMap<String, Arc<WechatEndpoint>>>);
-
-impl WechatEndpoints {
-    /// The endpoints served.
-    pub fn new(endpoints: Vec<WechatEndpoint>) -> WechatEndpoints {
-        let map = endpoints
-            .into_iter()
-            .map(|e| (e.ctx.id.0.clone(), Arc::new(e)))
-            .collect();
-        WechatEndpoints(Arc::new(map))
-    }
-
-    fn get(&self, id: &str) -> Option<Arc<WechatEndpoint>> {
-        self.0.get(id).cloned()
-    }
-}
+/// The accounts served, by connector id; an id not here answers 404.
+pub type WechatEndpoints = super::webhook::Endpoints<WechatEndpoint>;
 
 /// The query parameters WeChat sends.
 #[derive(Debug, Deserialize)]

@@ -17,8 +17,6 @@
 //! once: quarantine is keyed by content). Every refusal (unknown
 //! connector, bad or stale signature, oversized body) stores nothing.
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -61,24 +59,8 @@ impl WeiboEndpoint {
     }
 }
 
-/// The push-enabled connectors by id; any other id answers 404.
-#[derive(Clone, Default)]
-pub struct WeiboEndpoints(Arc<HashMap<String, Arc<WeiboEndpoint>>>);
-
-impl WeiboEndpoints {
-    /// The endpoints served.
-    pub fn new(endpoints: Vec<WeiboEndpoint>) -> WeiboEndpoints {
-        let map = endpoints
-            .into_iter()
-            .map(|e| (e.ctx.id.0.clone(), Arc::new(e)))
-            .collect();
-        WeiboEndpoints(Arc::new(map))
-    }
-
-    fn get(&self, id: &str) -> Option<Arc<WeiboEndpoint>> {
-        self.0.get(id).cloned()
-    }
-}
+/// The accounts served, by connector id; an id not here answers 404.
+pub type WeiboEndpoints = super::webhook::Endpoints<WeiboEndpoint>;
 
 /// The query parameters Weibo sends.
 #[derive(Debug, Deserialize)]

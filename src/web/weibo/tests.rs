@@ -85,7 +85,7 @@ async fn rig() -> Rig {
         status,
         started: Instant::now(),
         wechat: WechatEndpoints::new(Vec::new()),
-        weibo: WeiboEndpoints::new(vec![endpoint]),
+        weibo: WeiboEndpoints::new(vec![(CONNECTOR.to_string(), endpoint)]),
         rules: crate::rules::LiveRules::new(crate::rules::RuleSet::default()),
         trends: Default::default(),
     };
