@@ -12,30 +12,24 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::Utc;
 use omnilisten::bench::weibo::standin::{
     ACCOUNT_UID, LoggedRequest, StandIn, StandInOptions, WriteBehaviour,
 };
-use omnilisten::clock::{Clock, ManualClock};
+use omnilisten::clock::ManualClock;
 use omnilisten::model::{Channel, Draft, DraftId, DraftState};
-use omnilisten::store::{Store, StoreError, StoreOptions};
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{Daemon, Tree, http_get, num};
+use crate::support::weibo::{drive, start, weibo_tree};
+use crate::support::{Daemon, Tree, http_get, num, reopen_store};
 
 const TOKEN: &str = "2.00weibo-outbound-token";
 const RIP: &str = "203.0.113.7";
 const APP_SECRET: &str = "weibo-app-secret-7d1e0c";
 /// How long real time may pass before a condition counts as never met.
 const PATIENCE: Duration = Duration::from_secs(10);
-
-fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 12, 1, 0, 0)
-        .single()
-        .expect("valid start")
-}
 
 /// A stand-in on `clock` that accepts [`TOKEN`] and requires `rip`.
 async fn standin(clock: &Arc<ManualClock>) -> StandIn {
@@ -46,66 +40,12 @@ async fn standin(clock: &Arc<ManualClock>) -> StandIn {
     standin
 }
 
-/// A tree with connector `weibo` on the stand-in, publishing with [`RIP`].
-fn weibo_tree(standin: &StandIn, extra: &str) -> Tree {
-    let tree = Tree::new();
-    tree.write("weibo-token", &format!("{TOKEN}\n"));
-    tree.write(
-        "connectors/weibo.toml",
-        &format!(
-            "kind = \"weibo\"\napi_base = \"{}\"\naccess_token_file = \"weibo-token\"\ntimeout = \"5s\"\nrip = \"{RIP}\"\n{extra}",
-            standin.api_base()
-        ),
-    );
-    tree
-}
-
-/// Moves the manual clock to the next wake-up (at most `step`) and gives the
-/// daemon real time to act on it, until `done` or `limit` of clock time.
-async fn drive(
-    clock: &ManualClock,
-    limit: Duration,
-    step: Duration,
-    mut done: impl AsyncFnMut() -> bool,
-) {
-    let began = clock.now();
-    loop {
-        if done().await {
-            return;
-        }
-        let elapsed = (clock.now() - began).to_std().unwrap_or_default();
-        assert!(elapsed <= limit, "not done after {elapsed:?} of clock time");
-        let next = clock
-            .next_deadline()
-            .and_then(|t| (t - clock.now()).to_std().ok())
-            .unwrap_or(step)
-            .clamp(Duration::from_millis(1), step);
-        clock.advance(next);
-        tokio::time::sleep(Duration::from_millis(3)).await;
-    }
-}
-
 /// Waits (real time) until `done`; panics with `what` after [`PATIENCE`].
 async fn until(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     while !done() {
         assert!(tokio::time::Instant::now() < deadline, "never: {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// The store, once the stopped daemon's last handle has let go of it.
-async fn open_store(tree: &Tree) -> Store {
-    let mut attempts = 0;
-    loop {
-        match Store::open(&tree.path().join("state"), StoreOptions::default()) {
-            Ok(store) => return store,
-            Err(StoreError::Locked { .. }) if attempts < 100 => {
-                attempts += 1;
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => panic!("open the store: {e}"),
-        }
     }
 }
 
@@ -159,7 +99,11 @@ async fn polled_comment_mention(standin: &StandIn, clock: &Arc<ManualClock>) -> 
         .find(|c| id_of(c) == cid)
         .expect("the stand-in serves the new comment");
     let status_id = id_of(&comment["status"]);
-    let tree = weibo_tree(standin, "endpoints = [\"comments_mentions\"]\n");
+    let tree = weibo_tree(
+        standin,
+        TOKEN,
+        &format!("rip = \"{RIP}\"\nendpoints = [\"comments_mentions\"]\n"),
+    );
     let daemon = Daemon::start_with_clock(&tree.config(), clock.clone()).await;
     let native_id = format!("comment:{cid}");
     drive(
@@ -175,7 +119,7 @@ async fn polled_comment_mention(standin: &StandIn, clock: &Arc<ManualClock>) -> 
 
 /// Adds an approved draft answering `comment:<cid>` to the stopped daemon's store.
 async fn approve_reply(tree: &Tree, cid: i64, body: &str) -> DraftId {
-    let store = open_store(tree).await;
+    let store = reopen_store(&tree.path().join("state"));
     let native_id = format!("comment:{cid}");
     let id = store
         .find_native(Channel::Weibo, &native_id)
@@ -372,7 +316,10 @@ async fn a_push_from_weibos_push_service_is_stored_once_and_the_poll_does_not_st
     let standin = standin(&clock).await;
     let tree = weibo_tree(
         &standin,
-        "endpoints = [\"statuses_mentions\"]\ncount = 50\npoll_interval = \"60s\"\npush = true\napp_secret_file = \"weibo-secret\"\n",
+        TOKEN,
+        &format!(
+            "rip = \"{RIP}\"\nendpoints = [\"statuses_mentions\"]\ncount = 50\npoll_interval = \"60s\"\npush = true\napp_secret_file = \"weibo-secret\"\n"
+        ),
     );
     tree.write("weibo-secret", &format!("{APP_SECRET}\n"));
     let daemon = Daemon::start_with_clock(&tree.config(), clock.clone()).await;
@@ -460,7 +407,7 @@ async fn a_push_from_weibos_push_service_is_stored_once_and_the_poll_does_not_st
     assert_eq!(messages.len(), 2, "{messages:?}");
     daemon.stop().await;
 
-    let store = open_store(&tree).await;
+    let store = reopen_store(&tree.path().join("state"));
     assert!(
         store
             .find_native(Channel::Weibo, &native_id)

@@ -4,77 +4,19 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use omnilisten::bench::weibo::standin::{StandIn, StandInOptions, Timeline};
 use omnilisten::clock::{Clock, ManualClock};
 
-use crate::support::{Daemon, Tree, num};
+use crate::support::weibo::{drive, start, weibo_tree};
+use crate::support::{Daemon, Tree, num, reopen_store};
 
 const TOKEN: &str = "2.00weibo-token-one";
-
-fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 12, 1, 0, 0)
-        .single()
-        .expect("valid start")
-}
-
-/// A tree with one Weibo connector pointed at the stand-in.
-fn weibo_tree(standin: &StandIn, extra: &str) -> Tree {
-    let tree = Tree::new();
-    std::fs::write(tree.path().join("weibo-token"), format!("{TOKEN}\n")).expect("token file");
-    tree.write(
-        "connectors/weibo.toml",
-        &format!(
-            "kind = \"weibo\"\napi_base = \"{}\"\naccess_token_file = \"weibo-token\"\ntimeout = \"5s\"\n{extra}",
-            standin.api_base()
-        ),
-    );
-    tree
-}
-
-/// Moves the manual clock to the next wake-up (at most `step`) and gives the
-/// daemon real time to act on it, until `done` or `limit` of clock time.
-async fn drive(
-    clock: &ManualClock,
-    limit: Duration,
-    step: Duration,
-    mut done: impl AsyncFnMut() -> bool,
-) {
-    let began = clock.now();
-    loop {
-        if done().await {
-            return;
-        }
-        let elapsed = (clock.now() - began).to_std().unwrap_or_default();
-        assert!(elapsed <= limit, "not done after {elapsed:?} of clock time");
-        let next = clock
-            .next_deadline()
-            .and_then(|t| (t - clock.now()).to_std().ok())
-            .unwrap_or(step)
-            .clamp(Duration::from_millis(1), step);
-        clock.advance(next);
-        tokio::time::sleep(Duration::from_millis(3)).await;
-    }
-}
 
 /// After the daemon stopped: every id is in the store, and the store holds
 /// nothing else, so none is stored twice.
 async fn expect_stored_once(tree: &Tree, expected: &[(&str, &[i64])]) {
-    // sled's flusher thread lets go of the lock file shortly after the daemon's handle drops.
-    let mut attempts = 0;
-    let store = loop {
-        match omnilisten::store::Store::open(
-            &tree.path().join("state"),
-            omnilisten::store::StoreOptions::default(),
-        ) {
-            Ok(store) => break store,
-            Err(omnilisten::store::StoreError::Locked { .. }) if attempts < 100 => {
-                attempts += 1;
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => panic!("open the store: {e}"),
-        }
-    };
+    let store = reopen_store(&tree.path().join("state"));
     let mut total = 0;
     for (kind, ids) in expected {
         for id in *ids {
@@ -121,6 +63,7 @@ async fn a_thousand_mentions_between_two_polls_are_all_stored_once_in_pages_of_f
     let first = standin.post_status_mentions(5);
     let tree = weibo_tree(
         &standin,
+        TOKEN,
         "endpoints = [\"statuses_mentions\"]\ncount = 50\nrequests_per_hour = 150\npoll_interval = \"60s\"\n",
     );
     let daemon = Daemon::start_with_clock(&tree.config(), clock.clone()).await;
@@ -175,6 +118,7 @@ async fn server_errors_and_a_rate_limit_window_lose_nothing_and_stay_within_the_
     standin.set_tokens(&[TOKEN]);
     let tree = weibo_tree(
         &standin,
+        TOKEN,
         "count = 50\nrequests_per_hour = 120\npoll_interval = \"30s\"\n",
     );
     let daemon = Daemon::start_with_clock(&tree.config(), clock.clone()).await;
@@ -234,7 +178,7 @@ async fn an_expired_token_shows_auth_failed_and_a_new_token_file_resumes_with_no
         .expect("stand-in");
     standin.set_tokens(&[TOKEN]);
     let before = standin.post_status_mentions(3);
-    let tree = weibo_tree(&standin, "endpoints = [\"statuses_mentions\"]\n");
+    let tree = weibo_tree(&standin, TOKEN, "endpoints = [\"statuses_mentions\"]\n");
     let daemon = Daemon::start_with_clock(&tree.config(), clock.clone()).await;
     drive(
         &clock,
