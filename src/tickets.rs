@@ -164,9 +164,7 @@ fn open(
     message: &mut Message,
     actions: &Actions,
 ) -> Result<TicketChange, StoreError> {
-    let day = TicketNumber::day_of(message.received_at);
-    let seq = tx.next_ticket_seq(&day)?;
-    let number = TicketNumber::new(&day, seq);
+    let number = next_number(tx, message.received_at)?;
     let ticket = Ticket {
         number: number.clone(),
         queue: actions
@@ -183,8 +181,7 @@ fn open(
         updated_at: message.received_at,
         incident: None,
     };
-    tx.put_ticket(&ticket);
-    tx.stats_mut().add_ticket(TicketState::New);
+    insert_new(tx, &ticket);
     if message.channel != Channel::Email {
         tx.set_conversation_ticket(
             message.channel,
@@ -198,6 +195,19 @@ fn open(
     // `/api/tickets/{number}` shows it as the first entry.
     message.ticket = Some(number.0.clone());
     Ok(TicketChange::Opened { number: number.0 })
+}
+
+/// The next ticket number of the CST day of `at`.
+pub fn next_number(tx: &mut Tx<'_>, at: DateTime<Utc>) -> Result<TicketNumber, StoreError> {
+    let day = TicketNumber::day_of(at);
+    let seq = tx.next_ticket_seq(&day)?;
+    Ok(TicketNumber::new(&day, seq))
+}
+
+/// Writes a ticket that did not exist and counts it in its state.
+pub fn insert_new(tx: &mut Tx<'_>, ticket: &Ticket) {
+    tx.put_ticket(ticket);
+    tx.stats_mut().add_ticket(ticket.state);
 }
 
 fn title_of(message: &Message) -> String {

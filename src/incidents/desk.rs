@@ -7,9 +7,10 @@ use chrono::{DateTime, Duration, Utc};
 use super::draft::draft_for_cluster;
 use super::recent::{Member, Recent};
 use super::view::{Published, TopicView, TrendsView};
-use crate::model::{Channel, Incident, Message, Priority, Ticket, TicketNumber, TicketState};
+use crate::model::{Channel, Incident, Message, Priority, Ticket, TicketState};
 use crate::rules::{RuleSet, TopicRule};
 use crate::store::{AuditEntry, Store, StoreError, Tx};
+use crate::tickets;
 use crate::trends::{EngineOptions, TopicSpec, TrendEngine, TrendEvent};
 
 /// How far a message's own time may be ahead of its arrival before the
@@ -271,9 +272,7 @@ fn open_incident(
     incident: Incident,
 ) -> Result<String, StoreError> {
     let at = incident.fired_at;
-    let day = TicketNumber::day_of(at);
-    let seq = tx.next_ticket_seq(&day)?;
-    let number = TicketNumber::new(&day, seq);
+    let number = tickets::next_number(tx, at)?;
     let why = format!(
         "{} 分钟内 {} 位用户（此时段预期 {:.1}，p = {:.1e}）",
         incident.window_minutes, incident.count, incident.baseline, incident.p_value
@@ -295,8 +294,7 @@ fn open_incident(
         updated_at: at,
         incident: Some(incident.clone()),
     };
-    tx.put_ticket(&ticket);
-    tx.stats_mut().add_ticket(TicketState::New);
+    tickets::insert_new(tx, &ticket);
     tx.set_open_incident(&incident.topic, Some(&number.0));
     tx.audit(&AuditEntry {
         at,

@@ -103,6 +103,14 @@ struct RawTopicThen {
     drafts: Option<Spanned<std::collections::BTreeMap<String, Spanned<String>>>>,
 }
 
+/// `priority` values as rule files write them.
+const PRIORITIES: [(&str, Priority); 4] = [
+    ("low", Priority::Low),
+    ("normal", Priority::Normal),
+    ("high", Priority::High),
+    ("urgent", Priority::Urgent),
+];
+
 /// What the rules of one file are checked against: the other files' rule
 /// ids and the connectors that exist.
 struct RuleContext<'k> {
@@ -349,12 +357,7 @@ fn topic_trigger(check: &mut FileCheck<'_>, raw: RawTrigger) -> Trigger {
 }
 
 fn topic_actions(check: &mut FileCheck<'_>, raw: RawTopicThen, title: &str) -> TopicActions {
-    let choices = [
-        ("low", Priority::Low),
-        ("normal", Priority::Normal),
-        ("high", Priority::High),
-        ("urgent", Priority::Urgent),
-    ];
+    let choices = PRIORITIES;
     let mut drafts = std::collections::BTreeMap::new();
     if let Some(table) = raw.drafts {
         let channels = Channel::ALL.map(|c| (c.as_str(), c));
@@ -566,12 +569,7 @@ fn conditions(
 }
 
 fn actions(check: &mut FileCheck<'_>, raw: RawThen) -> RuleActions {
-    let choices = [
-        ("low", Priority::Low),
-        ("normal", Priority::Normal),
-        ("high", Priority::High),
-        ("urgent", Priority::Urgent),
-    ];
+    let choices = PRIORITIES;
     RuleActions {
         open_ticket: raw.open_ticket.unwrap_or(false),
         queue: raw.queue.and_then(|v| word(check, "queue", v)),
