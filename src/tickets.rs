@@ -5,14 +5,15 @@
 //! of that ticket. A bounce joins the ticket of the mail that bounced. A chat
 //! message (WeChat, Weibo) joins its author's conversation ticket on the same
 //! connector while that ticket is not resolved or closed: chats have no
-//! thread headers, and five lines typed in a row are one request. Any other
-//! message opens a new ticket when a rule asks for one.
+//! thread headers, and five lines typed in a row are one request. A rule's
+//! `join_ticket` names a ticket for messages that follow up nothing. Any
+//! other message opens a new ticket when a rule asks for one.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::model::{Channel, MailKind, Message, Priority, Ticket, TicketNumber, TicketState};
-use crate::rules::Actions;
+use crate::rules::{Actions, JoinTarget};
 use crate::store::{AuditEntry, StoreError, Tx};
 
 /// What happened to the message's ticket.
@@ -30,7 +31,7 @@ pub enum TicketChange {
     Joined {
         /// Its number.
         number: String,
-        /// Why: "subject", "in-reply-to", "references", "bounce" or "conversation".
+        /// Why: "subject", "in-reply-to", "references", "bounce", "conversation" or "rule".
         via: &'static str,
         /// True when a resolved or pending ticket went back to open.
         reopened: bool,
@@ -57,11 +58,21 @@ pub fn assign(
         }
         return Ok(TicketChange::None);
     }
+    if actions.open_ticket
+        && let Some((number, via)) = find_followed_ticket(tx, message)?
+    {
+        return join(tx, message, &number, via, true);
+    }
+    // A rule's `join_ticket` gathers messages on a ticket someone chose
+    // (an outage being worked); a customer's own follow-up still wins.
+    if let Some(JoinTarget::Ticket(number)) = &actions.join_ticket
+        && let Some(ticket) = tx.ticket(number)?
+        && ticket.state != TicketState::Closed
+    {
+        return join(tx, message, number, "rule", true);
+    }
     if !actions.open_ticket {
         return Ok(TicketChange::None);
-    }
-    if let Some((number, via)) = find_followed_ticket(tx, message)? {
-        return join(tx, message, &number, via, true);
     }
     open(tx, message, actions)
 }

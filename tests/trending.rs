@@ -43,8 +43,17 @@ fn status(id: i64, at: DateTime<Utc>, uid: i64, text: &str) -> Value {
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_replayed_burst_opens_one_incident_and_one_draft_per_cluster() {
+/// When the recorded burst starts (20:00 CST on 双十二).
+fn onset() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 12, 12, 0, 0)
+        .single()
+        .expect("onset")
+}
+
+/// A tree with a disabled Weibo connector `wb` whose recorded mentions are
+/// in `replay/mentions.json`: two and a half quiet days, the burst, and
+/// `extra` statuses (time, user id, text).
+fn recorded_tree(extra: &[(DateTime<Utc>, i64, &str)]) -> Tree {
     let tree = Tree::new();
     tree.write("secrets/weibo-token", "not-a-real-token\n");
     tree.write(
@@ -57,10 +66,7 @@ async fn a_replayed_burst_opens_one_incident_and_one_draft_per_cluster() {
         .expect("start");
     let mut statuses = Vec::new();
     let mut id = 4_900_000_000_000_000_i64;
-    let onset = Utc
-        .with_ymd_and_hms(2026, 12, 12, 12, 0, 0)
-        .single()
-        .expect("onset");
+    let onset = onset();
     // Two and a half days of ordinary mentions, two a minute from 400
     // users, none about red packets; they go on during the burst.
     let mut at = start;
@@ -86,11 +92,34 @@ async fn a_replayed_burst_opens_one_incident_and_one_draft_per_cluster() {
             burst += 1;
         }
     }
+    for (when, uid, text) in extra {
+        id += 17;
+        statuses.push(status(id, *when, *uid, text));
+    }
     // Weibo pages are newest first.
-    statuses.reverse();
+    statuses.sort_by_key(|s| std::cmp::Reverse(s["id"].as_i64()));
     let page = json!({ "statuses": statuses, "total_number": statuses.len() });
     tree.write("replay/mentions.json", &page.to_string());
+    tree
+}
 
+async fn replay(tree: &Tree) -> omnilisten::store::Store {
+    let config = omnilisten::config::load(&tree.config()).unwrap_or_else(|p| panic!("config: {p}"));
+    let summary = omnilisten::ingest::ingest_files(
+        &config,
+        "wb",
+        &[tree.path().join("replay/mentions.json")],
+    )
+    .await
+    .expect("ingest");
+    assert!(summary.is_complete(), "{summary:?}");
+    crate::support::reopen_store(&tree.path().join("state"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_burst_opens_one_incident_and_one_draft_per_cluster() {
+    let tree = recorded_tree(&[]);
+    let onset = onset();
     let config = omnilisten::config::load(&tree.config()).unwrap_or_else(|p| panic!("config: {p}"));
     assert!(
         config.rules.topics.len() >= 6,
@@ -181,4 +210,97 @@ async fn api_trends_lists_the_watched_topics_as_messages_flow() {
     assert_eq!(hongbao["firing"], false, "three authors are no trend");
     assert!(trends["emerging"].is_array());
     daemon.stop().await;
+}
+
+/// Per-message rules that act on the incident and on single messages: a
+/// page that will not load is not "抢红包失败" in words, but the campaign
+/// team wants it on the incident (`join_ticket = "topic:…"`); a question
+/// about the hotline gets one drafted answer per cluster of identical
+/// questions (`draft_reply`), not one per person.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn b_rules_join_the_incident_and_draft_one_reply_per_cluster() {
+    let onset = onset();
+    let white: Vec<(DateTime<Utc>, i64, &str)> = (0..5)
+        .map(|k| {
+            (
+                onset + Duration::minutes(20 + k),
+                7000 + k,
+                "@支付宝 活动页面一直白屏，刷新也没用",
+            )
+        })
+        .collect();
+    let tree = recorded_tree(&white);
+    tree.write(
+        "rules/50-desk.toml",
+        r#"
+[[rule]]
+id = "campaign-page-down"
+[rule.when]
+channel = ["weibo"]
+keywords_any = ["活动页面"]
+[rule.then]
+join_ticket = "topic:d12-hongbao-fail"
+
+[[rule]]
+id = "hotline-answer"
+[rule.when]
+channel = ["weibo"]
+keywords_any = ["客服电话"]
+[rule.then]
+draft_reply = "hotline"
+"#,
+    );
+    tree.write(
+        "rules/templates/hotline.txt",
+        "{name}您好，支付宝客服热线 95188，24 小时服务。工单 {ticket}\n",
+    );
+    let store = replay(&tree).await;
+
+    let open = store.open_incidents().expect("incidents");
+    assert_eq!(open.len(), 1, "{open:?}");
+    let number = &open[0].1;
+    let ticket = store.ticket(number).expect("read").expect("incident");
+    let incident = ticket.incident.expect("incident details");
+    assert_eq!(
+        incident.members, 65,
+        "60 burst messages and 5 joined by rule"
+    );
+    assert_eq!(incident.drafts, 4);
+    let members = store.incident_members(number, 1000).expect("members");
+    assert_eq!(members.len(), 65);
+    let joined: Vec<_> = members
+        .iter()
+        .filter_map(|id| store.message(*id).expect("read"))
+        .filter(|m| m.text.contains("白屏"))
+        .collect();
+    assert_eq!(joined.len(), 5);
+    for m in &joined {
+        assert_eq!(m.incident.as_deref(), Some(number.as_str()));
+        assert_eq!(
+            m.ticket, None,
+            "a joined message opens no ticket of its own"
+        );
+    }
+
+    // The hotline question was asked ~1,200 times by 400 users in one
+    // wording: one cluster, one draft, addressed to its first asker.
+    let drafts = store.drafts(Some(1000)).expect("drafts");
+    let hotline: Vec<_> = drafts.iter().filter(|d| d.body.contains("95188")).collect();
+    assert_eq!(hotline.len(), 1, "{hotline:#?}");
+    let target = store
+        .message(hotline[0].target)
+        .expect("read")
+        .expect("target");
+    assert!(target.text.contains("客服电话"), "{}", target.text);
+    let ticket_number = target.ticket.clone().expect("the asker's ticket");
+    assert!(
+        hotline[0].body.contains(&ticket_number),
+        "{}",
+        hotline[0].body
+    );
+    // The joined messages are a fourth cluster of the incident: they get its
+    // official reply, not their own.
+    assert_eq!(drafts.len(), 5, "four incident drafts and the hotline one");
+    let audit = store.audit_for(&hotline[0].id.to_string()).expect("audit");
+    assert_eq!(audit[0].actor, "system:rules");
 }

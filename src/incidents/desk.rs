@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::draft::draft_for_cluster;
+use super::draft::draft_for_incident;
 use super::recent::{Member, Recent};
 use super::view::{Published, TopicView, TrendsView};
 use crate::model::{Channel, Incident, Message, Priority, Ticket, TicketState};
@@ -37,10 +37,23 @@ pub struct TopicDesk {
     /// Where `/api/trends` reads from, and the minute last published.
     view: TrendsView,
     published_minute: i64,
+    /// What the batch being built did to the desk's memory, undone by
+    /// [`TopicDesk::batch_failed`]: the detector reports a firing once, so
+    /// an incident lost with its batch must be opened by the next one.
+    journal: Journal,
+    /// Events of a failed batch, acted on again at the next message.
+    replay: Vec<TrendEvent>,
+}
+
+/// The current batch's events and the recent members it took.
+#[derive(Debug, Default)]
+struct Journal {
+    events: Vec<TrendEvent>,
+    taken: Vec<(String, Vec<Member>)>,
 }
 
 impl TopicDesk {
-    /// The desk as it was saved at the last shutdown, or a fresh one.
+    /// The desk as it was last saved (shutdown or checkpoint), or a fresh one.
     pub fn load(store: &Store, view: TrendsView) -> TopicDesk {
         let engine = match store.trend_state() {
             Ok(Some(bytes)) => match serde_json::from_slice(&bytes)
@@ -65,10 +78,29 @@ impl TopicDesk {
             recent: Recent::default(),
             view,
             published_minute: i64::MIN,
+            journal: Journal::default(),
+            replay: Vec::new(),
         }
     }
 
-    /// Writes the detector's state into `tx` (at shutdown).
+    /// The batch was applied: what it did stays done.
+    pub fn batch_committed(&mut self) {
+        self.journal = Journal::default();
+    }
+
+    /// The batch was dropped: its incidents and resolutions are done again
+    /// with the next batch, and the members it linked can be linked again.
+    /// Its messages come back from their sources; the detector counts a
+    /// returning author once per minute, so they are not counted twice.
+    pub fn batch_failed(&mut self) {
+        let journal = std::mem::take(&mut self.journal);
+        for (topic, members) in journal.taken {
+            self.recent.put_back(&topic, members);
+        }
+        self.replay.extend(journal.events);
+    }
+
+    /// Writes the detector's state into `tx` (with a batch every few minutes, and at shutdown).
     pub fn save(&self, tx: &mut Tx<'_>) {
         match serde_json::to_vec(&self.engine.snapshot()) {
             Ok(bytes) => tx.set_trend_state(bytes),
@@ -99,10 +131,14 @@ impl TopicDesk {
         rules: &Arc<RuleSet>,
         message: &mut Message,
         topics: &[usize],
+        joined: Option<usize>,
         terms: &[String],
     ) -> Result<DeskReport, StoreError> {
         let mut report = DeskReport::default();
         self.watch(tx, rules, &mut report)?;
+        for event in std::mem::take(&mut self.replay) {
+            self.act(tx, rules, event, &mut report)?;
+        }
         let at = message_time(message);
         let indexes: Vec<usize> = topics
             .iter()
@@ -130,6 +166,14 @@ impl TopicDesk {
                 None => self.recent.push(&topic.id, Member { id: message.id, at }),
             }
         }
+        // `join_ticket = "topic:…"`: a member of the open incident without
+        // being counted as about the topic (the rule, not the words, says so).
+        if let Some(topic) = joined.filter(|i| !topics.contains(i))
+            && let Some(topic) = rules.topics.get(topic)
+            && let Some(number) = tx.open_incident(&topic.id)?
+        {
+            link(tx, topic, &number, message, at, &mut report)?;
+        }
         Ok(report)
     }
 
@@ -145,6 +189,15 @@ impl TopicDesk {
                 incident: tx.open_incident(&topic.id)?,
                 last_hour: index
                     .map(|i| self.engine.topic_series(i, at - Duration::hours(1), at))
+                    .unwrap_or_default(),
+                last_day: index
+                    .map(|i| {
+                        self.engine
+                            .topic_series(i, at - Duration::hours(24), at)
+                            .iter()
+                            .map(|(_, n)| u64::from(*n))
+                            .sum()
+                    })
                     .unwrap_or_default(),
             });
         }
@@ -192,6 +245,7 @@ impl TopicDesk {
         event: TrendEvent,
         report: &mut DeskReport,
     ) -> Result<(), StoreError> {
+        self.journal.events.push(event.clone());
         match event {
             TrendEvent::Firing {
                 topic,
@@ -231,12 +285,14 @@ impl TopicDesk {
                 report.opened.push(number.clone());
                 // The messages that made it fire belong to it too.
                 let since = onset.min(at - Duration::minutes(window_minutes as i64));
-                for member in self.recent.take_since(&topic, since) {
+                let taken = self.recent.take_since(&topic, since);
+                for member in &taken {
                     if let Some(mut earlier) = tx.message(member.id)? {
                         link(tx, rule, &number, &mut earlier, at, report)?;
                         tx.update_message(&earlier)?;
                     }
                 }
+                self.journal.taken.push((topic, taken));
             }
             TrendEvent::Resolved { topic, at } => {
                 tracing::info!(%topic, %at, "Topic no longer trending.");
@@ -317,6 +373,10 @@ fn link(
     at: DateTime<Utc>,
     report: &mut DeskReport,
 ) -> Result<(), StoreError> {
+    // A batch retried after a failure meets members it already linked.
+    if tx.is_incident_member(number, message.id)? {
+        return Ok(());
+    }
     let Some(mut ticket) = tx.ticket(number)? else {
         return Ok(());
     };
@@ -327,7 +387,7 @@ fn link(
     if let Some(category) = &topic.then.category {
         message.details.category = Some(category.clone());
     }
-    let drafted = draft_for_cluster(tx, topic, number, message, at)?;
+    let drafted = draft_for_incident(tx, topic, number, message, at)?;
     if let Some(incident) = ticket.incident.as_mut() {
         incident.members += 1;
         incident.drafts += u64::from(drafted);
@@ -366,3 +426,6 @@ fn spec_of(topic: &TopicRule) -> TopicSpec {
         lambda_floor: t.baseline_floor,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -11,7 +11,7 @@
 //! | file | does |
 //! | --- | --- |
 //! | `desk.rs` | [`TopicDesk`]: the detector's state, firing and resolving, linking |
-//! | `draft.rs` | one draft per near-duplicate cluster, rendered from the topic's template |
+//! | `draft.rs` | one draft per near-duplicate cluster, from the topic's template or a rule's `draft_reply` |
 //! | `recent.rs` | a topic's recent messages, linked when it fires |
 //! | `view.rs` | [`TrendsView`]: what `/api/trends` shows |
 
@@ -20,5 +20,6 @@ mod draft;
 mod recent;
 mod view;
 
-pub use desk::{DeskReport, TopicDesk};
+pub use desk::{DeskReport, TopicDesk, message_time};
+pub use draft::draft_for_rule;
 pub use view::{Published, TopicView, TrendsView};

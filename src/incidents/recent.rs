@@ -44,6 +44,18 @@ impl Recent {
         list.into_iter().filter(|m| m.at >= since).collect()
     }
 
+    /// Gives back members taken by a batch that failed, ahead of those
+    /// pushed since, so the retried firing links them again.
+    pub fn put_back(&mut self, topic: &str, members: Vec<Member>) {
+        let list = self.by_topic.entry(topic.to_string()).or_default();
+        for member in members.into_iter().rev() {
+            list.push_front(member);
+        }
+        while list.len() > KEEP {
+            list.pop_front();
+        }
+    }
+
     /// Forgets topics no longer watched.
     pub fn retain_topics(&mut self, keep: impl Fn(&str) -> bool) {
         self.by_topic.retain(|topic, _| keep(topic));

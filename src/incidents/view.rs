@@ -40,6 +40,8 @@ pub struct TopicView {
     pub incident: Option<String>,
     /// Unique authors per minute over the last hour (a small chart).
     pub last_hour: Vec<(DateTime<Utc>, u32)>,
+    /// Per-minute unique authors summed over the last 24 hours (author-minutes: the day's volume).
+    pub last_day: u64,
 }
 
 impl TrendsView {

@@ -9,11 +9,11 @@ use tokio::sync::mpsc;
 
 use super::{PipelineOptions, Prepared, Ready, Refused};
 use crate::connectors::{AckResult, Envelope, NotStored, Outcome};
-use crate::incidents::TopicDesk;
+use crate::incidents::{TopicDesk, draft_for_rule, message_time};
 use crate::metrics::Metrics;
 use crate::model::{Channel, Message, MessageId, Quarantined};
 use crate::outbound::{Acknowledger, NAME_FALLBACK, Values};
-use crate::rules::{Actions, RuleSet};
+use crate::rules::{Actions, JoinTarget, RuleSet};
 use crate::store::{MediaJob, Store, StoreError, Tx};
 use crate::tickets::{self, TicketChange};
 
@@ -24,6 +24,12 @@ const FAILURE_PAUSE: Duration = Duration::from_millis(500);
 /// Applied batches that may wait for one flush. Each holds only its acks
 /// (the data is already in sled), so the bound is about latency, not memory.
 const SYNC_QUEUE: usize = 64;
+
+/// How often the trend detector's state rides along with a batch. It is
+/// saved with the batch's messages, so after a crash the detector resumes
+/// from a state that matches the store; what it counted since is lost
+/// (at most this long of counts, never an incident or a message).
+const TREND_CHECKPOINT: Duration = Duration::from_secs(300);
 
 /// A batch applied to the store but not yet durable.
 struct Applied {
@@ -47,19 +53,31 @@ pub(super) async fn run(
     let (to_sync, syncing) = mpsc::channel(SYNC_QUEUE);
     let syncer = tokio::spawn(sync_loop(store.clone(), syncing, metrics.clone()));
     let mut desk = TopicDesk::load(&store, options.trends.clone());
+    let mut checkpointed = Instant::now();
     while let Some(batch) = input.recv().await {
         let started = Instant::now();
         let size = batch.len();
-        let (acks, result) =
-            apply_batch(&store, batch, &metrics, &options, acknowledger, &mut desk).await;
+        let checkpoint = checkpointed.elapsed() >= TREND_CHECKPOINT;
+        let cx = BatchContext {
+            metrics: &metrics,
+            options: &options,
+            acknowledger,
+            checkpoint,
+        };
+        let (acks, result) = apply_batch(&store, batch, cx, &mut desk).await;
         match result {
             Ok(()) => {
+                desk.batch_committed();
+                if checkpoint {
+                    checkpointed = Instant::now();
+                }
                 metrics.batch_size.observe(size as f64);
                 if to_sync.send(Applied { acks, started }).await.is_err() {
                     break;
                 }
             }
             Err(e) => {
+                desk.batch_failed();
                 fail(acks, &e, &metrics);
                 tokio::time::sleep(FAILURE_PAUSE).await;
             }
@@ -121,15 +139,29 @@ fn fail(acks: Vec<(Ack, Outcome)>, e: &StoreError, metrics: &Metrics) {
 
 type Ack = Option<tokio::sync::oneshot::Sender<AckResult>>;
 
+/// What applying a batch needs besides the batch and the desk.
+#[derive(Clone, Copy)]
+struct BatchContext<'a> {
+    metrics: &'a Metrics,
+    options: &'a PipelineOptions,
+    acknowledger: Option<&'a Acknowledger>,
+    /// Save the trend detector's state in this batch.
+    checkpoint: bool,
+}
+
 /// Builds one transaction from a batch and applies it (not yet durable).
 async fn apply_batch(
     store: &Store,
     batch: Vec<Prepared>,
-    metrics: &Metrics,
-    options: &PipelineOptions,
-    acknowledger: Option<&Acknowledger>,
+    cx: BatchContext<'_>,
     desk: &mut TopicDesk,
 ) -> (Vec<(Ack, Outcome)>, Result<(), StoreError>) {
+    let BatchContext {
+        metrics,
+        options,
+        acknowledger,
+        checkpoint,
+    } = cx;
     let mut tx = store.begin().await;
     let mut acks = Vec::with_capacity(batch.len());
     let mut failure = None;
@@ -172,6 +204,9 @@ async fn apply_batch(
     if let Some(e) = failure {
         drop(tx);
         return (acks, Err(e));
+    }
+    if checkpoint {
+        desk.save(&mut tx);
     }
     let result = tx.apply().map(|_| ());
     (acks, result)
@@ -217,7 +252,21 @@ fn apply_ready(
         tx.stats_mut().near_duplicates += 1;
         metrics.near_duplicates.inc();
     }
-    let change = tickets::assign(tx, &mut message, &evaluation.actions)?;
+    let actions = &evaluation.actions;
+    // `join_ticket = "topic:…"` while the topic has an incident open: the
+    // message is one of its members instead of a ticket of its own.
+    let joined_topic = match &actions.join_ticket {
+        Some(JoinTarget::Topic(id)) => match rules.topics.iter().position(|t| &t.id == id) {
+            Some(i) if tx.open_incident(id)?.is_some() => Some(i),
+            _ => None,
+        },
+        _ => None,
+    };
+    let change = if joined_topic.is_some() {
+        TicketChange::None
+    } else {
+        tickets::assign(tx, &mut message, actions)?
+    };
     match &change {
         TicketChange::Opened { number } => {
             metrics.tickets_opened.inc();
@@ -232,14 +281,29 @@ fn apply_ready(
         TicketChange::None => {}
     }
     // A chat line joining an open conversation was answered when it opened.
-    if !matches!(change, TicketChange::Joined { .. }) {
-        message.instant_reply = instant_reply(&message, &evaluation.actions);
+    let first_of_ticket = !matches!(change, TicketChange::Joined { .. });
+    if first_of_ticket {
+        message.instant_reply = instant_reply(&message, actions);
     }
     // Trends count every new message (the detector needs the whole
     // traffic for its baseline), on the message's own time.
-    let report = desk.observe(tx, rules, &mut message, &evaluation.topic_indexes, &terms)?;
+    let report = desk.observe(
+        tx,
+        rules,
+        &mut message,
+        &evaluation.topic_indexes,
+        joined_topic,
+        &terms,
+    )?;
     if !report.opened.is_empty() {
         metrics.tickets_opened.inc_by(report.opened.len() as u64);
+    }
+    if let Some(template) = &actions.draft_reply
+        && first_of_ticket
+        && message.incident.is_none()
+    {
+        // An incident's members get the incident's official reply instead.
+        draft_for_rule(tx, template, &message, message_time(&message))?;
     }
     for (hash, content) in &attachment_content {
         tx.put_attachment(hash, content);

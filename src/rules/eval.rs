@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::condition::Subject;
-use super::{InstantReply, Rule, RuleActions, RuleSet, TopicRule};
+use super::{DraftTemplate, InstantReply, JoinTarget, Rule, RuleActions, RuleSet, TopicRule};
 use crate::analysis::ExtractedDetails;
 use crate::model::{Message, Priority};
 
@@ -58,6 +58,10 @@ pub struct Actions {
     pub ignore: bool,
     /// The instant reply asked for by the last matching rule that names one.
     pub instant_reply: Option<InstantReply>,
+    /// The reply to draft, from the last matching rule that names one.
+    pub draft_reply: Option<DraftTemplate>,
+    /// The ticket or incident to join, from the last matching rule that names one.
+    pub join_ticket: Option<JoinTarget>,
 }
 
 impl Actions {
@@ -75,6 +79,12 @@ impl Actions {
         }
         if then.instant_reply.is_some() {
             self.instant_reply.clone_from(&then.instant_reply);
+        }
+        if then.draft_reply.is_some() {
+            self.draft_reply.clone_from(&then.draft_reply);
+        }
+        if then.join_ticket.is_some() {
+            self.join_ticket.clone_from(&then.join_ticket);
         }
         for tag in &then.tags {
             if !self.tags.contains(tag) {

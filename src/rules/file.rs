@@ -15,9 +15,9 @@ use toml::de::{DeTable, DeValue};
 
 use super::condition::{Condition, DetailKind, MailKindName, SenderPattern};
 use super::topic::{DraftTemplate, TopicActions, TopicRule, Trigger};
-use super::{InstantReply, Rule, RuleActions, RuleSet};
+use super::{InstantReply, JoinTarget, Rule, RuleActions, RuleSet};
 use crate::config::{FileCheck, Problem, SourceFile, load_template, parse_duration, quoted_list};
-use crate::model::{Channel, ConnectorId, Priority};
+use crate::model::{Channel, ConnectorId, Priority, TicketNumber};
 use crate::outbound::{Template, Values};
 
 /// A list whose elements are checked one by one.
@@ -65,6 +65,8 @@ struct RawThen {
     ignore: Option<bool>,
     stop: Option<bool>,
     instant_reply: Option<Spanned<String>>,
+    draft_reply: Option<Spanned<String>>,
+    join_ticket: Option<Spanned<String>>,
 }
 
 /// `[[topic]]` without its sub-tables.
@@ -144,6 +146,7 @@ pub fn load_files(
         set.rules.extend(rules);
         set.topics.extend(topics);
     }
+    check_join_topics(&set, problems);
     set
 }
 
@@ -586,6 +589,65 @@ fn actions(check: &mut FileCheck<'_>, raw: RawThen) -> RuleActions {
         ignore: raw.ignore.unwrap_or(false),
         stop: raw.stop.unwrap_or(false),
         instant_reply: raw.instant_reply.and_then(|v| instant_reply(check, v)),
+        draft_reply: raw.draft_reply.and_then(|v| draft_reply(check, v)),
+        join_ticket: raw.join_ticket.and_then(|v| join_target(check, v)),
+    }
+}
+
+/// `draft_reply = "name"`: a reply to the message itself on its own channel,
+/// for review. Only Weibo and WeChat publish drafts, so the template must fit
+/// both of their limits.
+fn draft_reply(check: &mut FileCheck<'_>, value: Spanned<String>) -> Option<DraftTemplate> {
+    let (name, template) = template_named(check, value.clone())?;
+    for channel in [Channel::Weibo, Channel::Wechat] {
+        if let Err(why) = fits_channel(&template, channel, "") {
+            check.report(
+                value.span(),
+                format!("draft_reply: template `{name}` on {channel} {why}"),
+            );
+            return None;
+        }
+    }
+    Some(DraftTemplate { name, template })
+}
+
+/// `join_ticket = "20261128-000042"` or `"topic:<id>"`. Whether the topic
+/// exists is checked once every file is read ([`check_join_topics`]).
+fn join_target(check: &mut FileCheck<'_>, value: Spanned<String>) -> Option<JoinTarget> {
+    let text = value.get_ref().trim();
+    if let Some(topic) = text.strip_prefix("topic:") {
+        let topic = topic.trim();
+        if !topic.is_empty() {
+            return Some(JoinTarget::Topic(topic.to_string()));
+        }
+    } else if let Some(number) = TicketNumber::find_in_subject(&format!("[#{text}]")) {
+        return Some(JoinTarget::Ticket(number.0));
+    }
+    check.report(
+        value.span(),
+        format!(
+            "join_ticket = \"{text}\": write a ticket number (20261128-000042) or topic:<topic id>"
+        ),
+    );
+    None
+}
+
+/// Reports rules that join the incident of a topic no file defines.
+fn check_join_topics(set: &RuleSet, problems: &mut Vec<Problem>) {
+    for rule in &set.rules {
+        if let Some(JoinTarget::Topic(topic)) = &rule.then.join_ticket
+            && !set.topics.iter().any(|t| &t.id == topic)
+        {
+            problems.push(Problem {
+                file: rule.file.clone(),
+                line: rule.line,
+                column: 1,
+                message: format!(
+                    "rule `{}`: join_ticket names topic `{topic}`, which no [[topic]] defines",
+                    rule.id
+                ),
+            });
+        }
     }
 }
 

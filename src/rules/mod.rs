@@ -88,6 +88,20 @@ pub struct RuleActions {
     pub stop: bool,
     /// `instant_reply`: the template a WeChat push is answered with at once.
     pub instant_reply: Option<InstantReply>,
+    /// `draft_reply`: the template a reply to the message is drafted from, for review.
+    pub draft_reply: Option<DraftTemplate>,
+    /// `join_ticket`: the ticket (or topic's open incident) the message joins instead of opening its own.
+    pub join_ticket: Option<JoinTarget>,
+}
+
+/// What `join_ticket` names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum JoinTarget {
+    /// A ticket by number; ignored once it is closed or if it does not exist.
+    Ticket(String),
+    /// The open incident of a topic; ignored while the topic has none.
+    Topic(String),
 }
 
 /// A reply given in the push's own HTTP answer (WeChat's passive reply),

@@ -92,8 +92,8 @@ pub struct TopicActions {
     pub drafts: BTreeMap<Channel, DraftTemplate>,
 }
 
-/// A template named by `drafts.<channel>`.
-#[derive(Debug, Clone, Serialize)]
+/// A template named by `drafts.<channel>` or `draft_reply`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DraftTemplate {
     /// The template's name (`templates/<name>.txt`).
     pub name: String,

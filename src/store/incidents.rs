@@ -24,6 +24,13 @@ impl Tx<'_> {
         }
     }
 
+    /// Whether `message` is already a member of the incident.
+    pub fn is_incident_member(&self, number: &str, message: MessageId) -> Result<bool, StoreError> {
+        Ok(self
+            .get(&keys::incident_member(number, message.0))?
+            .is_some())
+    }
+
     /// Adds a message to an incident.
     pub fn add_incident_member(&mut self, number: &str, message: MessageId) {
         self.put(keys::incident_member(number, message.0), Vec::new());

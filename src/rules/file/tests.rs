@@ -407,3 +407,61 @@ fn topic_and_rule_ids_share_one_namespace() {
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].1.contains("duplicate"), "{problems:?}");
 }
+
+#[test]
+fn draft_reply_must_fit_weibo_and_wechat() {
+    let long = "您好，".repeat(45) + "工单 {ticket}";
+    let dir = topic_dir(&[("short", "{name}您好，工单 {ticket}"), ("long", &long)]);
+    let path = dir.path().join("r.toml");
+    let text = "[[rule]]\nid = \"a\"\n[rule.then]\ndraft_reply = \"short\"\n\n[[rule]]\nid = \"b\"\n[rule.then]\ndraft_reply = \"long\"\n";
+    let (rules, problems) = check_text(path.to_str().unwrap(), text, &[]);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].line, 9);
+    assert!(
+        problems[0]
+            .message
+            .contains("draft_reply: template `long` on weibo"),
+        "{problems:?}"
+    );
+    assert_eq!(
+        rules[0].then.draft_reply.as_ref().map(|t| t.name.as_str()),
+        Some("short")
+    );
+    assert!(rules[1].then.draft_reply.is_none());
+}
+
+#[test]
+fn join_ticket_takes_a_ticket_number_or_a_defined_topic() {
+    let set = parse_for_test(
+        "[[rule]]\nid = \"a\"\n[rule.then]\njoin_ticket = \"20261212-000042\"\n\n[[rule]]\nid = \"b\"\n[rule.then]\njoin_ticket = \"topic:t\"\n\n[[topic]]\nid = \"t\"\n[topic.when]\nkeywords_any = [\"退款\"]\n",
+        &[],
+    );
+    assert_eq!(
+        set.rules[0].then.join_ticket,
+        Some(JoinTarget::Ticket("20261212-000042".into()))
+    );
+    assert_eq!(
+        set.rules[1].then.join_ticket,
+        Some(JoinTarget::Topic("t".into()))
+    );
+    let problems = problems_of("[[rule]]\nid = \"a\"\n[rule.then]\njoin_ticket = \"#42\"\n");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].1.contains("topic:<topic id>"), "{problems:?}");
+
+    let mut problems = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.toml");
+    std::fs::write(
+        &file,
+        "[[rule]]\nid = \"a\"\n[rule.then]\njoin_ticket = \"topic:nope\"\n",
+    )
+    .unwrap();
+    let set = load_files(&[file], dir.path(), &[], &mut problems);
+    assert_eq!(set.rules.len(), 1);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].line, 1);
+    assert!(
+        problems[0].message.contains("no [[topic]] defines"),
+        "{problems:?}"
+    );
+}
