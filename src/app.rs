@@ -26,6 +26,7 @@ use crate::connectors::wechat::api::{self as wechat_api, StoreTokenCache, Wechat
 use crate::connectors::weibo::api::{self as weibo_api, WeiboApi};
 use crate::connectors::weibo::poll::WeiboSource;
 use crate::connectors::{ConnectorState, SourceContext, StatusBoard};
+use crate::jobs::{self, JobDeps};
 use crate::media::MediaFetcher;
 use crate::metrics::Metrics;
 use crate::outbound::Outbound;
@@ -177,6 +178,12 @@ pub async fn run_with_clock(
     background.spawn(watcher.run(outbound_stop.clone()));
     background.close();
 
+    let job_deps = JobDeps {
+        store: store.clone(),
+        trends: trends.clone(),
+        metrics: metrics.clone(),
+        clock: clock.clone(),
+    };
     let state = AppState {
         store: store.clone(),
         metrics,
@@ -197,6 +204,16 @@ pub async fn run_with_clock(
         }
     });
 
+    // Started last, so a job's first run sees a running daemon; it stops
+    // with the sources (`stop`) and is waited for before the final flush.
+    let scheduled = match jobs::start(&config.jobs, job_deps, stop.clone()).await {
+        Ok(scheduled) => Some(scheduled),
+        Err(e) => {
+            tracing::error!(error = %e, "Scheduled jobs not started.");
+            None
+        }
+    };
+
     shutdown.await;
     tracing::info!("Shutting down: no new input; draining.");
     stop.cancel();
@@ -211,6 +228,9 @@ pub async fn run_with_clock(
         // timeout); one cut off by the deadline is `uncertain` next start.
         outbound.stopped().await;
         background.wait().await;
+        if let Some(scheduled) = scheduled {
+            scheduled.stopped().await;
+        }
         if let Err(e) = store.flush().await {
             tracing::error!(error = %e, "Final flush failed.");
         }

@@ -21,6 +21,7 @@
 //! | `pipeline` | bounded stages from raw input to durable, acknowledged messages |
 //! | `store` | the only code that touches sled |
 //! | `web` | the HTTP server: health, metrics, JSON API |
+//! | `jobs` | scheduled work (cron, China time): the daily digest note, the store sweep |
 //! | `metrics` | the Prometheus registry |
 //! | `clock` | the time pollers see: system, or manual in tests and benchmarks |
 //! | `app` | wiring and graceful shutdown |
@@ -35,6 +36,7 @@ pub mod dedup;
 pub mod email;
 pub mod incidents;
 pub mod ingest;
+pub mod jobs;
 pub mod media;
 pub mod metrics;
 pub mod model;

@@ -60,6 +60,10 @@ pub struct Metrics {
     pub weibo_requests: Family<Labels, Counter>,
     /// 1 while a connector's credentials are refused (it waits for new ones), by connector.
     pub connector_auth_failed: Family<Labels, Gauge>,
+    /// Scheduled job runs, by job (`digest`, `sweep`) and outcome (`ok`, `failed`, `skipped`).
+    pub job_runs: Family<Labels, Counter>,
+    /// Records removed by the store sweep, by kind (`conversation`, `ack_window`, ...).
+    pub swept: Family<Labels, Counter>,
 }
 
 fn labels(key: &'static str, value: &str) -> Labels {
@@ -94,6 +98,8 @@ impl Metrics {
             media_downloads: Family::default(),
             weibo_requests: Family::default(),
             connector_auth_failed: Family::default(),
+            job_runs: Family::default(),
+            swept: Family::default(),
         };
         registry.register("messages_ingested", "Messages stored", m.ingested.clone());
         registry.register(
@@ -143,6 +149,16 @@ impl Metrics {
             m.commit_failures.clone(),
         );
         register_outbox(&mut registry, &m);
+        registry.register(
+            "job_runs",
+            "Scheduled job runs, by job and outcome",
+            m.job_runs.clone(),
+        );
+        registry.register(
+            "swept",
+            "Records removed by the store sweep, by kind",
+            m.swept.clone(),
+        );
         registry.register(
             "wechat_rejected",
             "WeChat webhook requests refused, by reason",
@@ -221,6 +237,21 @@ impl Metrics {
         self.media_downloads
             .get_or_create(&labels("outcome", outcome))
             .inc();
+    }
+
+    /// Counts one run (or skipped tick) of a scheduled job.
+    pub fn count_job_run(&self, job: &str, outcome: &str) {
+        self.job_runs
+            .get_or_create(&vec![
+                ("job", job.to_string()),
+                ("outcome", outcome.to_string()),
+            ])
+            .inc();
+    }
+
+    /// Counts records the store sweep removed.
+    pub fn count_swept(&self, kind: &str, n: u64) {
+        self.swept.get_or_create(&labels("kind", kind)).inc_by(n);
     }
 
     /// Counts a refused WeChat webhook request.

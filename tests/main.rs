@@ -7,6 +7,7 @@ mod config_check;
 mod crash;
 mod daemon;
 mod imap;
+mod jobs;
 mod near_dup;
 mod rules_reload;
 mod samples;

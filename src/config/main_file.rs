@@ -9,10 +9,11 @@ use toml::de::DeValue;
 
 use super::Problem;
 use super::outgoing;
-use super::raw::{RawDedup, RawLog, RawPipeline, RawServer, RawStore, SECTIONS};
+use super::parse_duration;
+use super::raw::{RawDedup, RawJobs, RawLog, RawPipeline, RawServer, RawStore, SECTIONS};
 use super::settings::{
-    AcknowledgementConfig, DedupConfig, Durability, LogConfig, LogFormat, PipelineConfig,
-    ServerConfig, SmtpConfig, StoreConfig,
+    AcknowledgementConfig, DedupConfig, Durability, JobsConfig, LogConfig, LogFormat,
+    PipelineConfig, ServerConfig, SmtpConfig, StoreConfig,
 };
 use super::source::{FileCheck, SourceFile, quoted_list};
 
@@ -26,6 +27,7 @@ pub struct Settings {
     pub dedup: DedupConfig,
     pub smtp: Option<SmtpConfig>,
     pub acknowledgement: AcknowledgementConfig,
+    pub jobs: JobsConfig,
 }
 
 /// Checks the main file; every section absent from it keeps its defaults.
@@ -61,6 +63,7 @@ pub fn check(source: &SourceFile, base_dir: &Path) -> (Settings, Vec<Problem>) {
                     let slot = &mut settings.acknowledgement;
                     apply(&mut check, value, outgoing::acknowledgement, slot);
                 }
+                "jobs" => apply(&mut check, value, jobs, &mut settings.jobs),
                 _ => apply(&mut check, value, dedup, &mut settings.dedup),
             }
         }
@@ -172,6 +175,71 @@ fn dedup(check: &mut FileCheck<'_>, raw: RawDedup) -> DedupConfig {
         dedup.near_capacity = at_least(check, "near_capacity", &capacity, 1);
     }
     dedup
+}
+
+fn jobs(check: &mut FileCheck<'_>, raw: RawJobs) -> JobsConfig {
+    let mut jobs = JobsConfig {
+        enabled: raw.enabled.unwrap_or(true),
+        ..JobsConfig::default()
+    };
+    if let Some(digest) = raw.digest {
+        jobs.digest = schedule(check, "digest", digest);
+    }
+    if let Some(sweep) = raw.sweep {
+        jobs.sweep = schedule(check, "sweep", sweep);
+    }
+    if let Some(queue) = raw
+        .digest_queue
+        .filter(|q| non_empty(check, "digest_queue", q))
+    {
+        jobs.digest_queue = queue.into_inner().trim().to_string();
+    }
+    if let Some(value) = raw.conversation_retention {
+        let found = retention(check, "conversation_retention", value, 1);
+        jobs.conversation_retention = found.unwrap_or(jobs.conversation_retention);
+    }
+    if let Some(value) = raw.media_job_retention {
+        // WeChat deletes media after 3 days; the fetcher gives up then by itself.
+        let found = retention(check, "media_job_retention", value, 3);
+        jobs.media_job_retention = found.unwrap_or(jobs.media_job_retention);
+    }
+    jobs
+}
+
+/// A retention of at least `min_days`, or None after reporting why not.
+fn retention(
+    check: &mut FileCheck<'_>,
+    key: &str,
+    value: Spanned<String>,
+    min_days: u64,
+) -> Option<std::time::Duration> {
+    match parse_duration(value.get_ref()) {
+        Ok(d) if d.as_secs() >= min_days * 86_400 => Some(d),
+        Ok(_) => {
+            check.report(value.span(), format!("{key} must be at least {min_days}d"));
+            None
+        }
+        Err(message) => {
+            check.report(value.span(), format!("{key}: {message}"));
+            None
+        }
+    }
+}
+
+/// A cron expression (six fields, with seconds), or None for `""` (off).
+fn schedule(check: &mut FileCheck<'_>, key: &str, value: Spanned<String>) -> Option<String> {
+    let expression = value.get_ref().trim();
+    if expression.is_empty() {
+        return None;
+    }
+    if let Err(why) = crate::jobs::check_schedule(expression) {
+        check.report(
+            value.span(),
+            format!("invalid cron expression \"{expression}\" for {key}: {why}"),
+        );
+        return None;
+    }
+    Some(expression.to_string())
 }
 
 /// The value, after reporting it when it is below `min`.

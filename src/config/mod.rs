@@ -32,8 +32,8 @@ pub use outgoing::load_template;
 pub use problem::{Problem, Problems};
 pub use secret::{INLINE_SECRET_KEYS, SecretError, SecretKeys, SecretRef, take_inline_secrets};
 pub use settings::{
-    AcknowledgementConfig, DedupConfig, Durability, LogConfig, LogFormat, PipelineConfig,
-    ServerConfig, SmtpConfig, SmtpTls, StoreConfig,
+    AcknowledgementConfig, DedupConfig, Durability, JobsConfig, LogConfig, LogFormat,
+    PipelineConfig, ServerConfig, SmtpConfig, SmtpTls, StoreConfig,
 };
 pub use source::{FileCheck, SourceFile, quoted_list};
 
@@ -58,6 +58,8 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     /// `[acknowledgement]`, with its template loaded when enabled.
     pub acknowledgement: AcknowledgementConfig,
+    /// `[jobs]`: the scheduled digest and sweep.
+    pub jobs: JobsConfig,
     /// `connectors/*.toml`, in file name order.
     pub connectors: Vec<ConnectorConfig>,
     /// `rules/*.toml`, in file name order then rule order.
@@ -109,6 +111,7 @@ pub fn load(config_path: &Path) -> Result<Config, Problems> {
         dedup: settings.dedup,
         smtp: settings.smtp,
         acknowledgement: settings.acknowledgement,
+        jobs: settings.jobs,
         connectors,
         rules,
     })

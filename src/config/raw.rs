@@ -6,7 +6,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// The sections `omnilisten.toml` may have.
-pub const SECTIONS: [&str; 7] = [
+pub const SECTIONS: [&str; 8] = [
     "server",
     "store",
     "pipeline",
@@ -14,6 +14,7 @@ pub const SECTIONS: [&str; 7] = [
     "dedup",
     "smtp",
     "acknowledgement",
+    "jobs",
 ];
 
 /// `[server]`.
@@ -56,4 +57,16 @@ pub struct RawLog {
 pub struct RawDedup {
     pub near_threshold: Option<Spanned<f64>>,
     pub near_capacity: Option<Spanned<usize>>,
+}
+
+/// `[jobs]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJobs {
+    pub enabled: Option<bool>,
+    pub digest: Option<Spanned<String>>,
+    pub digest_queue: Option<Spanned<String>>,
+    pub sweep: Option<Spanned<String>>,
+    pub conversation_retention: Option<Spanned<String>>,
+    pub media_job_retention: Option<Spanned<String>>,
 }

@@ -201,3 +201,40 @@ impl Default for AcknowledgementConfig {
         }
     }
 }
+
+/// `[jobs]`: work done on a wall-clock schedule (cron expressions with
+/// seconds, in China Standard Time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobsConfig {
+    /// `enabled`: false turns every scheduled job off; default true.
+    pub enabled: bool,
+    /// `digest`: when the daily digest is written; default `0 0 9 * * *`
+    /// (09:00:00 every day); `""` turns it off.
+    pub digest: Option<String>,
+    /// `digest_queue`: the queue of the digest tickets; default `incidents`.
+    pub digest_queue: String,
+    /// `sweep`: when stale index entries are removed; default `0 30 4 * * *`
+    /// (04:30:00 every day); `""` turns it off.
+    pub sweep: Option<String>,
+    /// `conversation_retention`: a chat conversation whose ticket has not
+    /// changed for this long is forgotten (the customer's next message opens a
+    /// new ticket); default 30 days.
+    pub conversation_retention: Duration,
+    /// `media_job_retention`: a media download still pending after this long
+    /// is dropped; default 4 days, at least 3 (WeChat keeps media 3 days and
+    /// the fetcher gives up by itself then, recording why).
+    pub media_job_retention: Duration,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            enabled: true,
+            digest: Some("0 0 9 * * *".to_string()),
+            digest_queue: "incidents".to_string(),
+            sweep: Some("0 30 4 * * *".to_string()),
+            conversation_retention: Duration::from_secs(30 * 86_400),
+            media_job_retention: Duration::from_secs(4 * 86_400),
+        }
+    }
+}

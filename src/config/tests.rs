@@ -114,6 +114,75 @@ near_capacity = 10
 }
 
 #[test]
+fn the_jobs_section_is_read_and_an_empty_schedule_turns_a_job_off() {
+    assert_eq!(
+        Tree::new("").load().expect("loads").jobs,
+        JobsConfig::default()
+    );
+    let tree = Tree::new(
+        r#"
+[jobs]
+digest = "0 0 18 * * Mon-Fri"
+digest_queue = "digest"
+sweep = ""
+conversation_retention = "7d"
+media_job_retention = "3d"
+"#,
+    );
+    let jobs = tree.load().expect("loads").jobs;
+    let expected = JobsConfig {
+        enabled: true,
+        digest: Some("0 0 18 * * Mon-Fri".into()),
+        digest_queue: "digest".into(),
+        sweep: None,
+        conversation_retention: Duration::from_secs(7 * 86_400),
+        media_job_retention: Duration::from_secs(3 * 86_400),
+    };
+    assert_eq!(jobs, expected);
+    let off = Tree::new("[jobs]\nenabled = false\n")
+        .load()
+        .expect("loads");
+    assert!(!off.jobs.enabled);
+}
+
+#[test]
+fn a_bad_cron_expression_in_jobs_is_a_problem_naming_its_key() {
+    let tree = Tree::new(
+        r#"[jobs]
+digest = "0 9 * * *"
+sweep = "0 61 4 * * *"
+digest_queue = " "
+conversation_retention = "soon"
+media_job_retention = "1d"
+"#,
+    );
+    let problems = tree.problems();
+    let lines: Vec<usize> = problems.iter().map(|p| p.1).collect();
+    assert_eq!(lines, [2, 3, 4, 5, 6], "{problems:#?}");
+    assert!(
+        problems[0]
+            .2
+            .starts_with("invalid cron expression \"0 9 * * *\" for digest: 5 fields"),
+        "{}",
+        problems[0].2
+    );
+    assert!(
+        problems[1]
+            .2
+            .starts_with("invalid cron expression \"0 61 4 * * *\" for sweep"),
+        "{}",
+        problems[1].2
+    );
+    assert_eq!(problems[2].2, "digest_queue must not be empty");
+    assert!(
+        problems[3]
+            .2
+            .starts_with("conversation_retention: invalid duration")
+    );
+    assert_eq!(problems[4].2, "media_job_retention must be at least 3d");
+}
+
+#[test]
 fn a_missing_main_file_is_one_problem_without_a_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("omnilisten.toml");

@@ -65,6 +65,12 @@ pub const INCIDENT_MEMBER: &[u8] = b"incmember/";
 pub const INCIDENT_COVER: &[u8] = b"inccover/";
 /// The trend detector's state (JSON `trends::Snapshot`), saved as message time passes.
 pub const TREND_STATE: &[u8] = b"meta/trends";
+/// Prefix of ticket notes (`note/` ‖ number ‖ `/` ‖ time ‖ uuid → JSON `Note`):
+/// a ticket's notes are one prefix scan, in the order they were written.
+pub const NOTE: &[u8] = b"note/";
+/// Prefix of the daily digest record (`meta/digest/` ‖ YYYYMMDD (CST) → JSON):
+/// the day's digest ticket, so a second run that day adds a note to it.
+pub const DIGEST_DAY: &[u8] = b"meta/digest/";
 
 fn join(prefix: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     let len = prefix.len() + parts.iter().map(|p| p.len()).sum::<usize>();
@@ -242,6 +248,23 @@ pub fn incident_cover(number: &str, message: uuid::Uuid) -> Vec<u8> {
     )
 }
 
+/// Prefix of one ticket's notes.
+pub fn note_prefix(number: &str) -> Vec<u8> {
+    join(NOTE, &[number.as_bytes(), b"/"])
+}
+
+/// Key of a note: the time first (sign bit flipped, so times before 1970
+/// still sort), then its id to keep notes written in the same microsecond apart.
+pub fn note(number: &str, at: chrono::DateTime<chrono::Utc>, id: uuid::Uuid) -> Vec<u8> {
+    let time = (at.timestamp_micros() as u64) ^ (1 << 63);
+    join(&note_prefix(number), &[&time.to_be_bytes(), id.as_bytes()])
+}
+
+/// Key of a day's digest record.
+pub fn digest_day(day: &str) -> Vec<u8> {
+    join(DIGEST_DAY, &[day.as_bytes()])
+}
+
 /// Decodes the uuid that ends a key (`msg/`, `chan/...`, `quar/`).
 pub fn trailing_id(key: &[u8]) -> Option<MessageId> {
     let start = key.len().checked_sub(16)?;
@@ -275,6 +298,16 @@ mod tests {
         let v = raw_pointer(pack, 1234, 5678);
         assert_eq!(parse_raw_pointer(&v), Some((pack, 1234, 5678)));
         assert_eq!(parse_raw_pointer(&v[..23]), None);
+    }
+
+    #[test]
+    fn note_keys_sort_by_time_then_id() {
+        let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let earlier = chrono::DateTime::from_timestamp(-5, 0).unwrap_or_default();
+        let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        assert!(note("20261128-000001", earlier, b) < note("20261128-000001", at, a));
+        assert!(note("20261128-000001", at, a) < note("20261128-000001", at, b));
+        assert!(note("20261128-000001", at, a).starts_with(&note_prefix("20261128-000001")));
     }
 
     #[test]

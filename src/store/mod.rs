@@ -13,8 +13,10 @@
 
 mod durability;
 mod incidents;
+mod jobs;
 pub mod keys;
 mod media_jobs;
+mod notes;
 mod outbox;
 mod read;
 mod record;
@@ -28,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
+pub use jobs::{DigestDay, SweepEntry, SweepRecord, Sweepable};
 pub use media_jobs::MediaJob;
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxId, OutboxState};
 pub use read::{MessageFilter, TicketFilter};

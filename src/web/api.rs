@@ -162,6 +162,21 @@ pub(super) async fn ticket(
     ))
 }
 
+/// The notes on a ticket, oldest first.
+pub(super) async fn notes(
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    if state.store.ticket(&number)?.is_none() {
+        return Err(AppError::NotFound(format!("ticket {number}")));
+    }
+    let store = state.store.clone();
+    let notes = tokio::task::spawn_blocking(move || store.notes(&number))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    Ok(Json(json!({ "notes": notes })))
+}
+
 #[derive(Debug, Deserialize)]
 pub(super) struct LimitQuery {
     limit: Option<usize>,

@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/messages/{id}/raw", get(api::message_raw))
         .route("/api/tickets", get(api::tickets))
         .route("/api/tickets/{number}", get(api::ticket))
+        .route("/api/tickets/{number}/notes", get(api::notes))
         .route("/api/drafts", get(api::drafts))
         .route("/api/trends", get(api::trends))
         .route("/api/quarantine", get(api::quarantine))

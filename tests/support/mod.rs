@@ -33,7 +33,9 @@ impl Tree {
         let tree = Tree { dir };
         tree.write(
             "omnilisten.toml",
-            "[server]\nlisten = \"127.0.0.1:0\"\n\n[store]\npath = \"state\"\n",
+            // No scheduled jobs: a digest landing at 09:00 CST would be a
+            // ticket the test did not expect (tests/jobs.rs turns them on).
+            "[server]\nlisten = \"127.0.0.1:0\"\n\n[store]\npath = \"state\"\n\n[jobs]\nenabled = false\n",
         );
         std::fs::create_dir_all(tree.path().join("connectors")).expect("connectors dir");
         std::fs::create_dir_all(tree.path().join("rules")).expect("rules dir");
