@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 use super::draft::draft_for_incident;
+use super::new_topic::NewTopics;
 use super::recent::{Member, Recent};
 use super::view::{Published, TopicView, TrendsView};
 use crate::model::{Channel, Incident, Message, Priority, Ticket, TicketState};
@@ -43,6 +44,8 @@ pub struct TopicDesk {
     journal: Journal,
     /// Events of a failed batch, acted on again at the next message.
     replay: Vec<TrendEvent>,
+    /// Tickets for spiking terms no topic names.
+    new_topics: NewTopics,
 }
 
 /// The current batch's events and the recent members it took.
@@ -80,12 +83,14 @@ impl TopicDesk {
             published_minute: i64::MIN,
             journal: Journal::default(),
             replay: Vec::new(),
+            new_topics: NewTopics::load(store),
         }
     }
 
     /// The batch was applied: what it did stays done.
     pub fn batch_committed(&mut self) {
         self.journal = Journal::default();
+        self.new_topics.batch_committed();
     }
 
     /// The batch was dropped: its incidents and resolutions are done again
@@ -93,6 +98,7 @@ impl TopicDesk {
     /// Its messages come back from their sources; the detector counts a
     /// returning author once per minute, so they are not counted twice.
     pub fn batch_failed(&mut self) {
+        self.new_topics.batch_failed();
         let journal = std::mem::take(&mut self.journal);
         for (topic, members) in journal.taken {
             self.recent.put_back(&topic, members);
@@ -145,6 +151,7 @@ impl TopicDesk {
             .filter_map(|&i| rules.topics.get(i))
             .filter_map(|t| self.engine.topic_index(&t.id))
             .collect();
+        let terms_owned = terms;
         let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
         let events = self
             .engine
@@ -155,7 +162,7 @@ impl TopicDesk {
         let minute = at.timestamp().div_euclid(60);
         if minute > self.published_minute {
             self.published_minute = minute;
-            self.publish(tx, rules, at)?;
+            self.publish(tx, rules, at, &mut report)?;
         }
         for topic in topics.iter().filter_map(|&i| rules.topics.get(i)) {
             if !topic.enabled {
@@ -174,11 +181,21 @@ impl TopicDesk {
         {
             link(tx, topic, &number, message, at, &mut report)?;
         }
+        let about_topic = !topics.is_empty() || joined.is_some();
+        self.new_topics
+            .observe(tx, message, terms_owned, about_topic, at, &mut report)?;
         Ok(report)
     }
 
-    /// Publishes the topics' state and the emerging terms for `/api/trends`.
-    fn publish(&self, tx: &Tx<'_>, rules: &RuleSet, at: DateTime<Utc>) -> Result<(), StoreError> {
+    /// Publishes the topics' state and the emerging terms for `/api/trends`,
+    /// and opens or ends new-topic tickets by them.
+    fn publish(
+        &mut self,
+        tx: &mut Tx<'_>,
+        rules: &RuleSet,
+        at: DateTime<Utc>,
+        report: &mut DeskReport,
+    ) -> Result<(), StoreError> {
         let mut topics = Vec::new();
         for topic in rules.topics.iter().filter(|t| t.enabled) {
             let index = self.engine.topic_index(&topic.id);
@@ -202,11 +219,13 @@ impl TopicDesk {
             });
         }
         let mut emerging = self.engine.emerging(at);
+        self.new_topics.review(tx, rules, &emerging, at, report)?;
         emerging.truncate(50);
         self.view.publish(Published {
             as_of: Some(at),
             topics,
             emerging,
+            new_topics: self.new_topics.view(),
         });
         Ok(())
     }

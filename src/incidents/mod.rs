@@ -12,14 +12,17 @@
 //! | --- | --- |
 //! | `desk.rs` | [`TopicDesk`]: the detector's state, firing and resolving, linking |
 //! | `draft.rs` | one draft per near-duplicate cluster, from the topic's template or a rule's `draft_reply` |
+//! | `new_topic.rs` | "new topic" tickets for spiking terms no topic names (`[emerging]`) |
 //! | `recent.rs` | a topic's recent messages, linked when it fires |
 //! | `view.rs` | [`TrendsView`]: what `/api/trends` shows |
 
 mod desk;
 mod draft;
+mod new_topic;
 mod recent;
 mod view;
 
 pub use desk::{DeskReport, TopicDesk, message_time};
 pub use draft::draft_for_rule;
+pub use new_topic::NewTopicView;
 pub use view::{Published, TopicView, TrendsView};

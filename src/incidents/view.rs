@@ -25,6 +25,8 @@ pub struct Published {
     pub topics: Vec<TopicView>,
     /// Terms and hashtags spiking against their own baseline, strongest first.
     pub emerging: Vec<EmergingTerm>,
+    /// Spiking terms no topic names that have a "new topic" ticket open.
+    pub new_topics: Vec<super::new_topic::NewTopicView>,
 }
 
 /// A watched topic now.

@@ -14,6 +14,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::condition::{Condition, DetailKind, MailKindName, SenderPattern};
+use super::emerging::EmergingRule;
 use super::topic::{DraftTemplate, TopicActions, TopicRule, Trigger};
 use super::{InstantReply, JoinTarget, Rule, RuleActions, RuleSet};
 use crate::config::{FileCheck, Problem, SourceFile, load_template, parse_duration, quoted_list};
@@ -105,6 +106,20 @@ struct RawTopicThen {
     drafts: Option<Spanned<std::collections::BTreeMap<String, Spanned<String>>>>,
 }
 
+/// `[emerging]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "an [emerging] table")]
+struct RawEmerging {
+    open_ticket: Option<bool>,
+    min_score: Option<Spanned<f64>>,
+    min_authors: Option<Spanned<u32>>,
+    queue: Option<Spanned<String>>,
+    priority: Option<Spanned<String>>,
+    quiet_for: Option<Spanned<String>>,
+    cooldown: Option<Spanned<String>>,
+    ignore: Option<Vec<Spanned<String>>>,
+}
+
 /// `priority` values as rule files write them.
 const PRIORITIES: [(&str, Priority); 4] = [
     ("low", Priority::Low),
@@ -119,6 +134,18 @@ struct RuleContext<'k> {
     connectors: &'k [ConnectorId],
     /// Rule id → where it was first defined.
     seen: HashMap<String, (PathBuf, usize)>,
+    /// The `[emerging]` table, from whichever file holds it.
+    emerging: Option<EmergingRule>,
+}
+
+impl RuleContext<'_> {
+    fn new(connectors: &[ConnectorId]) -> RuleContext<'_> {
+        RuleContext {
+            connectors,
+            seen: HashMap::new(),
+            emerging: None,
+        }
+    }
 }
 
 /// Reads and validates every rule file, in the order given (sorted by the
@@ -129,10 +156,7 @@ pub fn load_files(
     connectors: &[ConnectorId],
     problems: &mut Vec<Problem>,
 ) -> RuleSet {
-    let mut context = RuleContext {
-        connectors,
-        seen: HashMap::new(),
-    };
+    let mut context = RuleContext::new(connectors);
     let mut set = RuleSet::default();
     for path in files {
         let source = match SourceFile::read(path) {
@@ -147,6 +171,7 @@ pub fn load_files(
         set.topics.extend(topics);
     }
     check_join_topics(&set, problems);
+    set.emerging = context.emerging;
     set
 }
 
@@ -174,9 +199,13 @@ fn rules_in<'a>(
     let mut topics = Vec::new();
     for (key, value) in document {
         let what = key.get_ref().to_string();
+        if what == "emerging" {
+            emerging_table(check, value, context);
+            continue;
+        }
         if what != "rule" && what != "topic" {
             let message = format!(
-                "unknown key `{what}`: a rule file holds [[rule]] and [[topic]] tables only"
+                "unknown key `{what}`: a rule file holds [[rule]], [[topic]] and [emerging] tables only"
             );
             check.report(key.span(), message);
             continue;
@@ -203,6 +232,84 @@ fn rules_in<'a>(
         }
     }
     (rules, topics)
+}
+
+/// `[emerging]`, once across every file.
+fn emerging_table<'a>(
+    check: &mut FileCheck<'a>,
+    value: Spanned<DeValue<'a>>,
+    context: &mut RuleContext<'_>,
+) {
+    let span = value.span();
+    let line = check.source.line_column(span.start).0;
+    if let Some(first) = &context.emerging {
+        let message = format!(
+            "[emerging] is already defined at {}:{}; keep one",
+            first.file.display(),
+            first.line
+        );
+        check.report(span, message);
+        return;
+    }
+    let Some(raw) = check.deserialize::<RawEmerging>(value) else {
+        return;
+    };
+    let d = EmergingRule::default();
+    let mut duration = |key: &str, value: Option<Spanned<String>>, fallback| match value {
+        None => fallback,
+        Some(v) => match parse_duration(v.get_ref()) {
+            Ok(d) => d,
+            Err(message) => {
+                check.report(v.span(), format!("{key}: {message}"));
+                fallback
+            }
+        },
+    };
+    let quiet_for = duration("quiet_for", raw.quiet_for, d.quiet_for);
+    let cooldown = duration("cooldown", raw.cooldown, d.cooldown);
+    let min_score = match raw.min_score {
+        Some(v) if v.get_ref().is_finite() && *v.get_ref() > 0.0 => *v.get_ref(),
+        Some(v) => {
+            check.report(
+                v.span(),
+                "min_score must be a positive number (−log10 p; 12 is the default)",
+            );
+            d.min_score
+        }
+        None => d.min_score,
+    };
+    let min_authors = match raw.min_authors {
+        Some(v) if *v.get_ref() >= 2 => *v.get_ref(),
+        Some(v) => {
+            check.report(v.span(), "min_authors must be at least 2");
+            d.min_authors
+        }
+        None => d.min_authors,
+    };
+    let choices = PRIORITIES;
+    context.emerging = Some(EmergingRule {
+        open_ticket: raw.open_ticket.unwrap_or(true),
+        min_score,
+        min_authors,
+        queue: raw
+            .queue
+            .and_then(|v| word(check, "queue", v))
+            .unwrap_or(d.queue),
+        priority: raw
+            .priority
+            .and_then(|v| check.choose("priority", &v, &choices))
+            .unwrap_or(d.priority),
+        quiet_for,
+        cooldown,
+        ignore: raw
+            .ignore
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|v| keyword(check, v))
+            .collect(),
+        file: check.source.path.clone(),
+        line,
+    });
 }
 
 fn one_topic<'a>(
@@ -785,13 +892,9 @@ fn regex_error(error: &regex::Error) -> String {
 /// Rules from TOML text, for tests elsewhere in `rules`; panics on problems.
 #[cfg(test)]
 pub(super) fn parse_for_test(text: &str, connectors: &[ConnectorId]) -> RuleSet {
-    let (rules, topics, problems) = tests::check_full("rules/test.toml", text, connectors);
+    let (set, problems) = tests::check_set("rules/test.toml", text, connectors);
     assert!(problems.is_empty(), "{problems:?}");
-    RuleSet {
-        rules,
-        topics,
-        analyzer: None,
-    }
+    set
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! holds the set in force and `watch` reloads it when the files change.
 
 mod condition;
+mod emerging;
 mod eval;
 mod file;
 mod live;
@@ -25,6 +26,7 @@ use crate::model::Priority;
 use crate::outbound::Template;
 
 pub use condition::{Condition, DetailKind, MailKindName, SenderPattern, Subject};
+pub use emerging::EmergingRule;
 pub use eval::{Actions, Evaluation, RuleOutcome, evaluate, evaluate_subject};
 pub use file::load_files;
 pub use live::{LiveRules, RulesStatus};
@@ -38,6 +40,8 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// The topics (`[[topic]]`), in file order.
     pub topics: Vec<TopicRule>,
+    /// `[emerging]`: what spiking terms no topic covers do; None: listed only.
+    pub emerging: Option<EmergingRule>,
     /// The text analysis (dictionaries in `rules/dict/`); None: matching on
     /// the folded text alone, without words, hashtags or details.
     pub analyzer: Option<crate::analysis::Analyzer>,

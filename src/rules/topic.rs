@@ -38,6 +38,29 @@ pub struct TopicRule {
     pub then: TopicActions,
 }
 
+impl TopicRule {
+    /// Whether the topic names `term` in its own conditions (a keyword,
+    /// token or hashtag equal to it, or one containing the other), so a
+    /// spike of that term is this topic's business, not a new topic.
+    pub fn names_term(&self, term: &str) -> bool {
+        let bare = term.trim_matches('#');
+        if bare.chars().count() < 2 {
+            return false;
+        }
+        self.conditions.iter().any(|c| match c {
+            Condition::KeywordsAny(words)
+            | Condition::KeywordsAll(words)
+            | Condition::TokensAny(words)
+            | Condition::TokensAll(words)
+            | Condition::Hashtags(words) => words.iter().any(|w| {
+                let w = w.trim_matches('#');
+                !w.is_empty() && (w == bare || bare.contains(w) || w.contains(bare))
+            }),
+            _ => false,
+        })
+    }
+}
+
 /// `[topic.trigger]`, with the defaults documented in `rules/README.md`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Trigger {

@@ -124,6 +124,7 @@ use chrono::{DateTime, Utc};
 pub use emerging::{EmergingOptions, EmergingTerm};
 pub use engine::TrendEngine;
 pub use event::{BaselineBasis, TrendEvent};
+pub(crate) use hash::hash_str;
 pub use snapshot::{RestoreError, Snapshot};
 pub use spec::{EngineOptions, TopicSpec};
 

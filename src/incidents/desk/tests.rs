@@ -148,3 +148,170 @@ async fn an_incident_lost_with_its_batch_is_opened_by_the_retry() {
     assert!(report.opened.is_empty());
     assert_eq!(store.open_incidents().expect("read").len(), 1);
 }
+
+/// One message in its own applied batch, carrying `terms`.
+async fn with_terms(
+    store: &Store,
+    desk: &mut TopicDesk,
+    rules: &Arc<RuleSet>,
+    mut message: Message,
+    terms: &[&str],
+) -> DeskReport {
+    let terms: Vec<String> = terms.iter().map(|t| t.to_string()).collect();
+    // 退款 makes a message about the refund topic (index 0).
+    let topics: &[usize] = if terms.iter().any(|t| t == "退款") {
+        &[0]
+    } else {
+        &[]
+    };
+    let mut tx = store.begin().await;
+    let report = desk
+        .observe(&mut tx, rules, &mut message, topics, None, &terms)
+        .expect("observe");
+    tx.insert_message(&message, None);
+    tx.apply().expect("apply");
+    desk.batch_committed();
+    report
+}
+
+fn emerging_rules(dir: &std::path::Path) -> Arc<RuleSet> {
+    let file = dir.join("e.toml");
+    std::fs::write(
+        &file,
+        "[emerging]\nquiet_for = \"20m\"\ncooldown = \"6h\"\nignore = [\"双十二\"]\n\n[[topic]]\nid = \"refund\"\n[topic.when]\nkeywords_any = [\"退款\"]\n",
+    )
+    .expect("write rules");
+    let mut problems = Vec::new();
+    let set = crate::rules::load_files(&[file], dir, &[], &mut problems);
+    assert!(problems.is_empty(), "{problems:?}");
+    Arc::new(set)
+}
+
+const WORDS: [&str; 12] = [
+    "余额宝",
+    "收益",
+    "到账",
+    "转账",
+    "账单",
+    "密码",
+    "验证码",
+    "手机号",
+    "客服",
+    "订单",
+    "扣款",
+    "提现",
+];
+
+#[tokio::test]
+async fn a_spiking_hashtag_no_topic_names_opens_one_new_topic_ticket() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("state"), StoreOptions::default()).expect("open");
+    let rules = emerging_rules(dir.path());
+    let mut desk = TopicDesk::load(&store, TrendsView::default());
+    let start = Utc
+        .with_ymd_and_hms(2026, 12, 12, 12, 0, 0)
+        .single()
+        .expect("time");
+    let mut k = 0_usize;
+    let mut quiet = async |desk: &mut TopicDesk, from: DateTime<Utc>, to: DateTime<Utc>| {
+        let mut at = from;
+        let mut opened = Vec::new();
+        while at < to {
+            for _ in 0..5 {
+                let terms = [WORDS[k % 12], WORDS[(k * 7 + 3) % 12]];
+                let mut m = complaint((k % 300) as u32 + 10_000, at);
+                m.native_id = format!("q{k}");
+                k += 1;
+                opened.extend(with_terms(&store, desk, &rules, m, &terms).await.opened);
+            }
+            at += Duration::minutes(1);
+        }
+        opened
+    };
+    let opened = quiet(&mut desk, start - Duration::hours(3), start).await;
+    assert!(opened.is_empty(), "background opened {opened:?}");
+
+    // 40 people in four minutes: a hashtag with a campaign word the team
+    // told the rules to ignore; and 40 others about refunds (a topic), whose
+    // 转圈 spikes too but is that topic's word.
+    let tag = "#蚂蚁森林能量消失#";
+    let mut spike = Vec::new();
+    let mut opened = Vec::new();
+    for n in 0..40_u32 {
+        let at = start + Duration::seconds(6 * i64::from(n));
+        let m = complaint(20_000 + n, at);
+        spike.push(m.id);
+        let report = with_terms(&store, &mut desk, &rules, m, &[tag, "双十二"]).await;
+        opened.extend(report.opened);
+        let m = complaint(25_000 + n, at + Duration::seconds(3));
+        let report = with_terms(&store, &mut desk, &rules, m, &["退款", "转圈"]).await;
+        opened.extend(report.opened);
+    }
+    opened.extend(
+        quiet(
+            &mut desk,
+            start + Duration::minutes(4),
+            start + Duration::minutes(8),
+        )
+        .await,
+    );
+    // The refund topic fires (its incident) and the hashtag gets a new
+    // topic; 双十二 (ignored) and 转圈 (the refund burst's word) get none.
+    assert_eq!(opened.len(), 2, "{opened:?}");
+    let mut open = store.open_incidents().expect("read");
+    open.sort();
+    assert_eq!(open.len(), 2, "{open:?}");
+    assert_eq!(open[0].0, format!("new:{tag}"));
+    assert_eq!(open[1].0, "refund");
+    let number = &open[0].1;
+    let ticket = store.ticket(number).expect("read").expect("ticket");
+    assert_eq!(ticket.queue, "incidents");
+    assert!(ticket.title.contains(tag), "{}", ticket.title);
+    let members = store.incident_members(number, 100).expect("members");
+    assert_eq!(members.len(), 40, "the messages that made it spike");
+    assert!(spike.iter().all(|id| members.contains(id)));
+    let first = store.message(spike[0]).expect("read").expect("message");
+    assert_eq!(first.incident.as_deref(), Some(number.as_str()));
+    let listed = desk.view.current().new_topics;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].ticket, *number);
+
+    // A later message with the tag joins it.
+    let later = complaint(30_000, start + Duration::minutes(9));
+    let report = with_terms(&store, &mut desk, &rules, later, &[tag]).await;
+    assert_eq!(report.linked, 1);
+
+    // Quiet for longer than quiet_for: over; a new spike within the
+    // cooldown opens nothing.
+    let opened = quiet(
+        &mut desk,
+        start + Duration::minutes(10),
+        start + Duration::minutes(60),
+    )
+    .await;
+    assert!(opened.is_empty());
+    let open = store.open_incidents().expect("read");
+    assert!(open.iter().all(|(k, _)| !k.starts_with("new:")), "{open:?}");
+    let ticket = store.ticket(number).expect("read").expect("ticket");
+    assert!(ticket.incident.and_then(|i| i.resolved_at).is_some());
+    let again = start + Duration::hours(1);
+    // Bigger than the first (its baseline now holds the first spike).
+    let mut opened = Vec::new();
+    for n in 0..120_u32 {
+        let m = complaint(40_000 + n, again + Duration::seconds(2 * i64::from(n)));
+        opened.extend(
+            with_terms(&store, &mut desk, &rules, m, &[tag])
+                .await
+                .opened,
+        );
+    }
+    opened.extend(
+        quiet(
+            &mut desk,
+            again + Duration::minutes(4),
+            again + Duration::minutes(8),
+        )
+        .await,
+    );
+    assert!(opened.is_empty(), "cooldown: {opened:?}");
+}

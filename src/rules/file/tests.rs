@@ -10,16 +10,35 @@ pub(super) fn check_text(
     (rules, problems)
 }
 
+/// Checks one rule file's text; the whole set (with `[emerging]`) and the problems.
+pub(super) fn check_set(
+    path: &str,
+    text: &str,
+    connectors: &[ConnectorId],
+) -> (RuleSet, Vec<Problem>) {
+    let mut context = RuleContext::new(connectors);
+    let source = SourceFile {
+        path: path.into(),
+        text: text.into(),
+    };
+    let mut problems = Vec::new();
+    let (rules, topics) = rules_in_source(&source, Path::new("."), &mut context, &mut problems);
+    let set = RuleSet {
+        rules,
+        topics,
+        emerging: context.emerging,
+        analyzer: None,
+    };
+    (set, problems)
+}
+
 /// Checks one rule file's text; its rules, its topics and the problems.
 pub(super) fn check_full(
     path: &str,
     text: &str,
     connectors: &[ConnectorId],
 ) -> (Vec<Rule>, Vec<TopicRule>, Vec<Problem>) {
-    let mut context = RuleContext {
-        connectors,
-        seen: HashMap::new(),
-    };
+    let mut context = RuleContext::new(connectors);
     let source = SourceFile {
         path: path.into(),
         text: text.into(),
@@ -119,10 +138,7 @@ fn a_full_rule_becomes_conditions_in_evaluation_order() {
 #[test]
 fn duplicate_ids_are_reported_across_files_with_the_first_place() {
     let connectors = [];
-    let mut context = RuleContext {
-        connectors: &connectors,
-        seen: HashMap::new(),
-    };
+    let mut context = RuleContext::new(&connectors);
     let rule = "\n[[rule]]\nid = \"same\"\n";
     let (first, problems) = check_with(&mut context, "rules/00-a.toml", rule);
     assert_eq!((first.len(), problems.len()), (1, 0));
@@ -230,9 +246,10 @@ fn every_example_in_the_rules_readme_is_valid() {
         .collect();
     assert!(blocks.len() >= 5, "examples expected");
     for block in blocks {
-        let (rules, topics, problems) = check_full("rules/README.md", block, &[]);
+        let (set, problems) = check_set("rules/README.md", block, &[]);
         assert!(problems.is_empty(), "{block}\n{problems:#?}");
-        assert_eq!(rules.len() + topics.len(), 1, "{block}");
+        let emerging = usize::from(set.emerging.is_some());
+        assert_eq!(set.rules.len() + set.topics.len() + emerging, 1, "{block}");
     }
 }
 
@@ -464,4 +481,52 @@ fn join_ticket_takes_a_ticket_number_or_a_defined_topic() {
         problems[0].message.contains("no [[topic]] defines"),
         "{problems:?}"
     );
+}
+
+#[test]
+fn emerging_is_one_table_with_checked_values() {
+    let set = parse_for_test(
+        "[emerging]\nmin_score = 15\nmin_authors = 30\nqueue = \"trends\"\npriority = \"high\"\nquiet_for = \"30m\"\nignore = [\"双十二\", \"＃支付宝＃\"]\n",
+        &[],
+    );
+    let e = set.emerging.expect("emerging");
+    assert!(e.open_ticket);
+    assert_eq!((e.min_score, e.min_authors), (15.0, 30));
+    assert_eq!(e.queue, "trends");
+    assert_eq!(e.priority, Priority::High);
+    assert_eq!(e.quiet_for, std::time::Duration::from_secs(1800));
+    assert_eq!(e.cooldown, std::time::Duration::from_secs(86_400));
+    assert!(!e.may_open("双十二"));
+    assert!(
+        !e.may_open("#支付宝#"),
+        "ignore is normalized: {:?}",
+        e.ignore
+    );
+    assert!(e.may_open("#蚂蚁森林#"));
+    assert!(
+        parse_for_test("[[rule]]\nid = \"a\"\n", &[])
+            .emerging
+            .is_none()
+    );
+
+    let problems = problems_of(
+        "[emerging]\nmin_score = -1\nmin_authors = 1\nquiet_for = \"soon\"\nsurprise = 1\n",
+    );
+    let lines: Vec<usize> = problems.iter().map(|p| p.0).collect();
+    assert_eq!(lines, vec![2, 3, 4, 5], "each at its line: {problems:?}");
+    assert!(problems[3].1.contains("surprise"), "{problems:?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.toml"), dir.path().join("b.toml"));
+    std::fs::write(&a, "[emerging]\nmin_score = 20\n").unwrap();
+    std::fs::write(&b, "# more\n[emerging]\nopen_ticket = false\n").unwrap();
+    let mut problems = Vec::new();
+    let set = load_files(&[a, b], dir.path(), &[], &mut problems);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].line, 2);
+    assert!(
+        problems[0].message.contains("already defined"),
+        "{problems:?}"
+    );
+    assert_eq!(set.emerging.map(|e| e.min_score), Some(20.0));
 }
