@@ -192,8 +192,11 @@ fn explain(cfg: &Config, connector: Option<&str>, file: &Path) -> anyhow::Result
         &limits,
         &cfg.rules,
     ) {
+        // `terms`: the words and hashtags as segmented, which is what
+        // `tokens_*`/`hashtags` conditions and the emerging counter see.
         Ok(ready) => serde_json::json!({
             "message": ready.message,
+            "terms": ready.terms,
             "rules": ready.evaluation,
         }),
         Err(refused) => serde_json::json!({ "quarantined": refused.reason }),

@@ -140,6 +140,18 @@ fn explain_shows_the_message_and_why_rules_matched() {
                 Some("channel is email, not wechat".into()),
                 "{json}"
             );
+            let terms = json["terms"].as_array().expect("terms");
+            let text = json["message"]["text"].as_str().unwrap_or_default();
+            if text.contains("转错") {
+                assert!(
+                    terms.iter().any(|t| t == "转错"),
+                    "the user dictionary's words are terms: {terms:?}"
+                );
+                assert!(
+                    json["message"]["details"]["order_numbers"][0].is_string(),
+                    "{json}"
+                );
+            }
             explained += 1;
         } else {
             assert!(json["quarantined"].is_string(), "{json}");
