@@ -9,6 +9,7 @@ mod daemon;
 mod imap;
 mod jobs;
 mod near_dup;
+mod review_desk;
 mod rules_reload;
 mod samples;
 mod smtp;

@@ -13,6 +13,7 @@ pub mod dovecot;
 pub mod process;
 pub mod smtp_sink;
 pub mod wechat_api_server;
+pub mod webdriver;
 pub mod weibo;
 
 /// The repository root.
