@@ -1,7 +1,9 @@
 //! `omnilisten bench`: generated mail through parse → normalize → dedup →
 //! tickets → durable store, with throughput, ack latency, memory and the
 //! cost of durability. `omnilisten bench wechat` (`wechat/`) measures
-//! safe-mode WeChat pushes over HTTP instead.
+//! safe-mode WeChat pushes over HTTP instead; `omnilisten bench rules`
+//! (`rules/`) times text analysis, 100 rules and the trend engine per
+//! message on one thread.
 //!
 //! The mix imitates the support mailbox: UTF-8 quoted-printable and base64,
 //! GBK 8-bit, HTML-only, multipart with a screenshot, auto-replies,
@@ -22,6 +24,7 @@ use crate::rules::RuleSet;
 use crate::store::{Store, StoreError, StoreOptions};
 
 pub mod corpus;
+pub mod rules;
 pub mod wechat;
 pub mod weibo;
 
@@ -44,6 +47,8 @@ pub enum BenchScenario {
     Wechat(wechat::WechatBenchArgs),
     /// The Weibo poller against a stand-in API: calls per stored mention, empty polls, budget.
     Weibo(weibo::WeiboBenchArgs),
+    /// Analysis, 100 rules and the trend engine on one thread; trend memory after a million new terms.
+    Rules(rules::RulesBenchArgs),
 }
 
 /// What `omnilisten bench` prints, and whether its checks passed.
@@ -78,6 +83,18 @@ pub async fn dispatch(command: BenchCommand) -> Result<BenchOutcome, BenchError>
             let report = weibo::run(args).await?;
             Ok(BenchOutcome {
                 text: report.to_string(),
+                passed: report.passed(),
+            })
+        }
+        Some(BenchScenario::Rules(args)) => {
+            // CPU-bound on purpose on this one thread: the figures are per core.
+            let report = rules::run(&args)?;
+            Ok(BenchOutcome {
+                text: if args.json {
+                    report.to_json().to_string()
+                } else {
+                    report.to_string()
+                },
                 passed: report.passed(),
             })
         }

@@ -195,9 +195,9 @@ fn explain(cfg: &Config, connector: Option<&str>, file: &Path) -> anyhow::Result
         // `terms`: the words and hashtags as segmented, which is what
         // `tokens_*`/`hashtags` conditions and the emerging counter see.
         Ok(ready) => serde_json::json!({
+            "rules": omnilisten::pipeline::explain_rules(&ready.message, &cfg.rules),
             "message": ready.message,
             "terms": ready.terms,
-            "rules": ready.evaluation,
         }),
         Err(refused) => serde_json::json!({ "quarantined": refused.reason }),
     };

@@ -102,7 +102,13 @@ const BITMAP_END: u32 = 0x3_0000;
 /// `一目瞭然` → `一目了然`), so converting them alone does not reveal them.
 /// Computed from ferrous-opencc 0.4's `TSCharacters.txt`/`TSPhrases.txt`; a
 /// test checks a phrase for each.
-const PHRASE_ONLY: &str = "么俱彷沈牴瞭藉衹覆";
+///
+/// Only phrases whose other characters t2s leaves alone count: `么`, `俱`
+/// and `彷` change only in `么麼`, `傢俱` and `彷彿`, whose `麼`, `傢`, `彿`
+/// send the text through the converter anyway. Listing them would convert
+/// every text saying 怎么 or 什么, a good share of all complaints, for
+/// nothing.
+const PHRASE_ONLY: &str = "沈牴瞭藉衹覆";
 
 /// The CJK blocks probed for characters the conversion changes.
 const PROBED: [(u32, u32); 3] = [(0x3400, 0x9FFF), (0xF900, 0xFAFF), (0x2_0000, 0x2_FA1F)];

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-pub use prepare::{Limits, MediaRef, Ready, Refused, prepare};
+pub use prepare::{Limits, MediaRef, Ready, Refused, explain_rules, prepare};
 
 use crate::connectors::Envelope;
 use crate::metrics::Metrics;

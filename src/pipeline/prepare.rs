@@ -255,6 +255,50 @@ fn event_text(event: &Event) -> String {
     }
 }
 
+/// The subject line and the text, analyzed as one.
+fn analyze_message(
+    analyzer: &crate::analysis::Analyzer,
+    message: &Message,
+) -> crate::analysis::Analysis {
+    let joined = match message.subject.as_deref() {
+        Some(subject) if !subject.trim().is_empty() => format!("{subject}\n{}", message.text),
+        _ => message.text.clone(),
+    };
+    analyzer.analyze(&joined)
+}
+
+/// The rules' verdict on a prepared message with every reason, for
+/// `omnilisten explain` (the pipeline decides the same without the words).
+pub fn explain_rules(message: &Message, rules: &RuleSet) -> rules::Evaluation {
+    match rules.analyzer.as_ref() {
+        Some(analyzer) => {
+            let analysis = analyze_message(analyzer, message);
+            rules::evaluate_subject(
+                rules,
+                &Subject {
+                    message,
+                    text: &analysis.normalized,
+                    tokens: &analysis.tokens,
+                    hashtags: &analysis.hashtags,
+                    details: &analysis.details,
+                    category: None,
+                },
+            )
+        }
+        None => {
+            let folded_text = text::fold(&message.text);
+            let folded = match message.subject.as_deref().map(text::fold) {
+                Some(subject) if !subject.is_empty() && !folded_text.is_empty() => {
+                    format!("{subject} {folded_text}")
+                }
+                Some(subject) if !subject.is_empty() => subject,
+                _ => folded_text,
+            };
+            rules::evaluate(rules, message, &folded)
+        }
+    }
+}
+
 /// Computes what every channel shares: the matching form, the signature and
 /// the rule evaluation.
 fn finish(
@@ -276,14 +320,8 @@ fn finish(
     let dedup_form = text::dedup_form_of_folded(&folded_text);
     let (evaluation, terms, dedup_form) = match rules.analyzer.as_ref() {
         Some(analyzer) => {
-            let joined = match message.subject.as_deref() {
-                Some(subject) if !subject.trim().is_empty() => {
-                    format!("{subject}\n{}", message.text)
-                }
-                _ => message.text.clone(),
-            };
-            let analysis = analyzer.analyze(&joined);
-            let evaluation = rules::evaluate_subject(
+            let analysis = analyze_message(analyzer, &message);
+            let evaluation = rules::evaluate_actions(
                 rules,
                 &Subject {
                     message: &message,

@@ -199,6 +199,43 @@ impl Condition {
         )
     }
 
+    /// Whether it holds, without saying why: the pipeline's path, which
+    /// allocates nothing. [`Condition::check`] must agree with it (tested
+    /// over a corpus in `eval/tests.rs` and `bench/rules/tests.rs`).
+    pub fn holds(&self, subject: &Subject<'_>) -> bool {
+        let msg = subject.message;
+        let folded = subject.text;
+        match self {
+            Condition::Channel(channels) => channels.contains(&msg.channel),
+            Condition::Connector(ids) => ids.contains(&msg.connector),
+            Condition::MailKind(kinds) => kinds.contains(&MailKindName::of(&msg.mail_kind)),
+            Condition::KeywordsAny(keywords) => {
+                keywords.iter().any(|k| folded.contains(k.as_str()))
+            }
+            Condition::KeywordsAll(keywords) => {
+                keywords.iter().all(|k| folded.contains(k.as_str()))
+            }
+            Condition::Regex(regex) => regex.is_match(folded),
+            // Rare and cheap enough: one code path for the address rules.
+            Condition::Sender(_) => self.check(subject).is_ok(),
+            Condition::ItemKind(kinds) => msg
+                .item_kind
+                .as_deref()
+                .is_some_and(|kind| kinds.iter().any(|k| k == kind)),
+            Condition::KeywordsNone(keywords) => {
+                !keywords.iter().any(|k| folded.contains(k.as_str()))
+            }
+            Condition::TokensAny(words) => words.iter().any(|w| subject.tokens.contains(w)),
+            Condition::TokensAll(words) => words.iter().all(|w| subject.tokens.contains(w)),
+            Condition::Hashtags(tags) => tags.iter().any(|t| subject.hashtags.contains(t)),
+            Condition::Category(categories) => subject
+                .category
+                .is_some_and(|c| categories.iter().any(|x| x == c)),
+            Condition::Details(kinds) => kinds.iter().any(|k| k.found_in(subject.details)),
+            Condition::HasAttachments(wanted) => msg.attachments.is_empty() != *wanted,
+        }
+    }
+
     /// `Ok(why it holds)` or `Err(why it does not)`, in words for `explain`.
     pub fn check(&self, subject: &Subject<'_>) -> Result<String, String> {
         let msg = subject.message;

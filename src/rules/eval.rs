@@ -163,6 +163,39 @@ pub fn evaluate_subject(rules: &RuleSet, subject: &Subject<'_>) -> Evaluation {
     evaluation
 }
 
+/// What [`evaluate_subject`] decides, without the reasons: the merged
+/// actions and the topic indexes. The pipeline runs this for every message;
+/// building a sentence per rule per message cost more than the rest of the
+/// analysis (`omnilisten bench rules`).
+pub fn evaluate_actions(rules: &RuleSet, subject: &Subject<'_>) -> Evaluation {
+    let mut evaluation = Evaluation::default();
+    for rule in rules.rules.iter().filter(|r| r.enabled) {
+        let current = Subject {
+            category: evaluation.actions.category.as_deref(),
+            ..*subject
+        };
+        if rule.conditions.iter().all(|c| c.holds(&current)) {
+            evaluation.actions.merge(&rule.then);
+            if rule.then.stop {
+                break;
+            }
+        }
+    }
+    if evaluation.actions.ignore {
+        evaluation.actions.open_ticket = false;
+    }
+    let current = Subject {
+        category: evaluation.actions.category.as_deref(),
+        ..*subject
+    };
+    for (i, topic) in rules.topics.iter().enumerate() {
+        if topic.enabled && topic.conditions.iter().all(|c| c.holds(&current)) {
+            evaluation.topic_indexes.push(i);
+        }
+    }
+    evaluation
+}
+
 /// Why every condition holds, or why the first failing one does not.
 fn check(conditions: &[super::Condition], subject: &Subject<'_>) -> Result<Vec<String>, String> {
     if conditions.is_empty() {

@@ -27,7 +27,7 @@ use crate::outbound::Template;
 
 pub use condition::{Condition, DetailKind, MailKindName, SenderPattern, Subject};
 pub use emerging::EmergingRule;
-pub use eval::{Actions, Evaluation, RuleOutcome, evaluate, evaluate_subject};
+pub use eval::{Actions, Evaluation, RuleOutcome, evaluate, evaluate_actions, evaluate_subject};
 pub use file::load_files;
 pub use live::{LiveRules, RulesStatus};
 pub use topic::{DraftTemplate, TopicActions, TopicRule, Trigger};

@@ -44,6 +44,20 @@ const TOPIC_TERMS: [&[&str]; 6] = [
     &["信息泄露", "银行卡", "盗刷", "泄露", "陌生交易"],
 ];
 
+/// The terms a message about seed topic `topic` draws from (empty for an
+/// index past [`SEED_TOPICS`]): renderers of text use it to tell a message's
+/// topic terms from its background words.
+pub fn topic_terms(topic: usize) -> &'static [&'static str] {
+    TOPIC_TERMS.get(topic).copied().unwrap_or(&[])
+}
+
+/// Whether `term` is one of the simulation's synthetic vocabulary words
+/// (the Zipf tail past the common words), which have no meaning of their own.
+pub fn is_synthetic_term(term: &str) -> bool {
+    term.strip_prefix('词')
+        .is_some_and(|rank| !rank.is_empty() && rank.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// The most frequent words, ranked (the rest of the vocabulary is synthetic).
 const COMMON_TERMS: [&str; 40] = [
     "支付宝",

@@ -119,4 +119,28 @@ fn phrase_only_traditional_characters_are_still_converted() {
     assert_eq!(n.simplify("頭髮"), "头发");
     let simple = "我的花呗还款失败了";
     assert!(matches!(n.simplify(simple), std::borrow::Cow::Borrowed(_)));
+    // 么, 俱, 彷 change only beside a character that changes alone, so the
+    // fast path converts those texts and skips the common 怎么, 什么.
+    let opencc = ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s)
+        .expect("OpenCC t2s loads");
+    for text in [
+        "么麼",
+        "么麽",
+        "傢俱",
+        "彷彿",
+        "彷徨",
+        "俱乐部",
+        "沈默",
+        "藉口",
+        "牴牾",
+        "衹得",
+    ] {
+        assert_eq!(n.simplify(text), opencc.convert(text), "{text}");
+    }
+    for text in ["怎么还没到账", "为什么扣款", "俱乐部会员", "彷徨"] {
+        assert!(
+            matches!(n.simplify(text), std::borrow::Cow::Borrowed(_)),
+            "{text}"
+        );
+    }
 }
