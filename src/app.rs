@@ -159,6 +159,8 @@ pub async fn run_with_clock(
     );
     sources.close();
     let background = TaskTracker::new();
+    // One wake-up for the draft publisher: the desk rings it on approval.
+    let publish_wake = Arc::new(Notify::new());
     start_channel_apis(
         &config,
         &store,
@@ -166,7 +168,15 @@ pub async fn run_with_clock(
         &outbound_stop,
         &background,
         &weibo_apis,
+        &publish_wake,
     );
+    let mut desk = crate::desk::Desk::new(store.clone(), publish_wake);
+    if let Some(smtp) = &config.smtp {
+        desk = desk.with_mail(crate::desk::ReplyMail {
+            message_id_domain: smtp.message_id_domain.clone(),
+            wake: None,
+        });
+    }
     let hangup = Arc::new(Notify::new());
     forward_sighup(hangup.clone(), outbound_stop.clone());
     let watcher = RulesWatcher::new(
@@ -193,10 +203,13 @@ pub async fn run_with_clock(
         weibo,
         rules,
         trends,
+        auth: Arc::new(crate::auth::Auth::from_config(&config.auth)),
+        desk,
     };
     let web_stop = stop.clone();
     let web = tokio::spawn(async move {
-        let app = router(state);
+        // The peer address feeds the login limits and the audit log.
+        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(listener, app)
             .with_graceful_shutdown(async move { web_stop.cancelled().await });
         if let Err(e) = serve.await {
@@ -254,6 +267,7 @@ fn start_channel_apis(
     stop: &CancellationToken,
     tracker: &TaskTracker,
     weibo: &HashMap<String, WeiboApi>,
+    publish_wake: &Arc<Notify>,
 ) {
     let mut publishers = Publishers::default();
     for (id, api) in weibo {
@@ -312,7 +326,7 @@ fn start_channel_apis(
     let publisher = DraftPublisher::new(
         store.clone(),
         publishers,
-        Arc::new(Notify::new()),
+        publish_wake.clone(),
         metrics.clone(),
     );
     tracker.spawn(publisher.run(stop.clone()));

@@ -20,7 +20,9 @@
 //! | `outbound` | outgoing mail: acknowledgements of new tickets, the outbox and its SMTP sender |
 //! | `pipeline` | bounded stages from raw input to durable, acknowledged messages |
 //! | `store` | the only code that touches sled |
+//! | `desk` | the review desk's service layer: ticket queue, review queue, search, each change audited |
 //! | `web` | the HTTP server: health, metrics, JSON API |
+//! | `auth` | accounts and access: roles, password hashes, sessions, API tokens, login limits |
 //! | `jobs` | scheduled work (cron, China time): the daily digest note, the store sweep |
 //! | `metrics` | the Prometheus registry |
 //! | `clock` | the time pollers see: system, or manual in tests and benchmarks |
@@ -28,11 +30,13 @@
 
 pub mod analysis;
 pub mod app;
+pub mod auth;
 pub mod bench;
 pub mod clock;
 pub mod config;
 pub mod connectors;
 pub mod dedup;
+pub mod desk;
 pub mod email;
 pub mod incidents;
 pub mod ingest;

@@ -60,6 +60,10 @@ enum Command {
         /// or push (.json; of a page, the first item is shown).
         file: PathBuf,
     },
+    /// Print an Argon2id hash of a new password, for `[[users]]
+    /// password_hash`: typed twice without echo, or piped as one line
+    /// (`printf '%s\n' "$PW" | omnilisten passwd`).
+    Passwd,
     /// Measure throughput: generated mail through parse, dedup and durable
     /// store; `bench wechat` for safe-mode WeChat pushes over HTTP.
     Bench(Box<omnilisten::bench::BenchCommand>),
@@ -139,6 +143,12 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             };
             explain(&cfg, connector.as_deref(), &file)
+        }
+        Command::Passwd => {
+            let password = omnilisten::auth::read_new_password()?;
+            // Only the hash is printed (stdout), never the password.
+            println!("{}", omnilisten::auth::hash_password(&password)?);
+            Ok(ExitCode::SUCCESS)
         }
         Command::Bench(command) => {
             let outcome = runtime.block_on(omnilisten::bench::dispatch(*command))?;

@@ -8,6 +8,7 @@ use toml::Spanned;
 use toml::de::DeValue;
 
 use super::Problem;
+use super::accounts::{self, AuthConfig};
 use super::outgoing;
 use super::parse_duration;
 use super::raw::{RawDedup, RawJobs, RawLog, RawPipeline, RawServer, RawStore, SECTIONS};
@@ -28,6 +29,7 @@ pub struct Settings {
     pub smtp: Option<SmtpConfig>,
     pub acknowledgement: AcknowledgementConfig,
     pub jobs: JobsConfig,
+    pub auth: AuthConfig,
 }
 
 /// Checks the main file; every section absent from it keeps its defaults.
@@ -42,8 +44,17 @@ pub fn check(source: &SourceFile, base_dir: &Path) -> (Settings, Vec<Problem>) {
         for (key, value) in document.into_inner() {
             let name = key.get_ref().as_ref();
             let known = SECTIONS.contains(&name);
-            if !known || !matches!(value.get_ref(), DeValue::Table(_)) {
-                let message = if known {
+            // `[[users]]` and `[[api_tokens]]` are arrays of tables.
+            let array = accounts::ARRAY_SECTIONS.contains(&name);
+            let shaped = match value.get_ref() {
+                DeValue::Array(_) => array,
+                DeValue::Table(_) => !array,
+                _ => false,
+            };
+            if !known || !shaped {
+                let message = if array {
+                    format!("`{name}` must be an array of tables: [[{name}]]")
+                } else if known {
                     format!("`{name}` must be a table: [{name}]")
                 } else {
                     let expected = quoted_list(SECTIONS);
@@ -64,6 +75,9 @@ pub fn check(source: &SourceFile, base_dir: &Path) -> (Settings, Vec<Problem>) {
                     apply(&mut check, value, outgoing::acknowledgement, slot);
                 }
                 "jobs" => apply(&mut check, value, jobs, &mut settings.jobs),
+                "auth" | "users" | "api_tokens" => {
+                    accounts::section(&mut check, name, value, &mut settings.auth)
+                }
                 _ => apply(&mut check, value, dedup, &mut settings.dedup),
             }
         }

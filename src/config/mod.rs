@@ -8,6 +8,7 @@
 //! collected, never thrown: [`load`] reports every one it finds, each with its
 //! file, line and column, so `omnilisten check` can list them all at once.
 
+mod accounts;
 mod connector;
 mod duration;
 mod fields;
@@ -22,6 +23,7 @@ mod source;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use accounts::{ApiTokenConfig, AuthConfig, UserConfig};
 pub use connector::{
     ConnectorConfig, ConnectorKind, DEFAULT_API_BASE, ImapAfter, ImapAuth, ImapConfig, ImapStart,
     ImapTls, KNOWN_KINDS, MaildirAfter, MaildirConfig, WechatConfig, WechatModes, WeiboConfig,
@@ -60,6 +62,8 @@ pub struct Config {
     pub acknowledgement: AcknowledgementConfig,
     /// `[jobs]`: the scheduled digest and sweep.
     pub jobs: JobsConfig,
+    /// `[auth]`, `[[users]]`, `[[api_tokens]]`: who may use the review desk and the API.
+    pub auth: AuthConfig,
     /// `connectors/*.toml`, in file name order.
     pub connectors: Vec<ConnectorConfig>,
     /// `rules/*.toml`, in file name order then rule order.
@@ -112,6 +116,7 @@ pub fn load(config_path: &Path) -> Result<Config, Problems> {
         smtp: settings.smtp,
         acknowledgement: settings.acknowledgement,
         jobs: settings.jobs,
+        auth: settings.auth,
         connectors,
         rules,
     })

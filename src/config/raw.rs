@@ -6,7 +6,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// The sections `omnilisten.toml` may have.
-pub const SECTIONS: [&str; 8] = [
+pub const SECTIONS: [&str; 11] = [
     "server",
     "store",
     "pipeline",
@@ -15,6 +15,9 @@ pub const SECTIONS: [&str; 8] = [
     "smtp",
     "acknowledgement",
     "jobs",
+    "auth",
+    "users",
+    "api_tokens",
 ];
 
 /// `[server]`.

@@ -100,6 +100,9 @@ pub struct Draft {
     /// When the channel confirmed publication.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<DateTime<Utc>>,
+    /// The reviewer it is assigned to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
 }
 
 impl Draft {
@@ -119,6 +122,7 @@ impl Draft {
             next_attempt_at: None,
             last_error: None,
             sent_at: None,
+            assignee: None,
         }
     }
 }

@@ -21,6 +21,8 @@ use crate::model::{Message, TicketNumber};
 
 /// Subject of an acknowledgement when the customer wrote none.
 pub const EMPTY_SUBJECT: &str = "您的来信已收到";
+/// Subject of an agent's reply when the customer wrote none.
+const EMPTY_REPLY_SUBJECT: &str = "关于您的来信";
 /// How the template's `{name}` addresses a customer whose mail gives no name.
 pub const NAME_FALLBACK: &str = "尊敬的客户";
 /// Most characters of the customer's subject repeated in ours.
@@ -36,24 +38,7 @@ pub fn acknowledgement(
     template: &Template,
     message_id_domain: &str,
 ) -> Option<OutgoingMail> {
-    let address = message
-        .author
-        .address
-        .clone()
-        .filter(|a| !a.is_empty())
-        .or_else(|| Some(message.author.id.clone()).filter(|a| !a.is_empty()))?;
-    let original: String = message
-        .subject
-        .as_deref()
-        .unwrap_or("")
-        .chars()
-        .take(MAX_SUBJECT_CHARS)
-        .collect();
-    let subject = if original.trim().is_empty() {
-        format!("[#{ticket}] {EMPTY_SUBJECT}")
-    } else {
-        format!("[#{ticket}] {original}")
-    };
+    let original = original_subject(message);
     let name = message.author.name.as_deref().unwrap_or(NAME_FALLBACK);
     let body = template.render(&Values {
         ticket: &ticket.0,
@@ -61,9 +46,98 @@ pub fn acknowledgement(
         name,
         topic: "",
     });
+    let subject = tagged_subject(ticket, &original, EMPTY_SUBJECT);
+    let mut mail = threaded_answer(
+        OutgoingKind::Acknowledgement,
+        message,
+        ticket,
+        subject,
+        body,
+        message_id_domain,
+    )?;
+    mail.headers = vec![
+        ("Auto-Submitted".into(), "auto-replied".into()),
+        ("X-Auto-Response-Suppress".into(), "All".into()),
+    ];
+    Some(mail)
+}
+
+/// An agent's reply to `message` (the customer's last mail on `ticket`):
+/// threaded under it and titled `[#ticket] …` like the acknowledgement,
+/// without the automatic-response headers (a person wrote it). None when
+/// the message names no address to answer.
+pub fn agent_reply(
+    message: &Message,
+    ticket: &TicketNumber,
+    body: String,
+    message_id_domain: &str,
+) -> Option<OutgoingMail> {
+    let original = original_subject(message);
+    // A follow-up's subject already carries "Re: [#ticket]": keep only its words.
+    let tag = format!("[#{ticket}]");
+    let mut words = original.replace(&tag, " ");
+    loop {
+        let trimmed = words.trim_start();
+        let lower = trimmed.to_lowercase();
+        let Some(prefix) = ["re:", "aw:", "回复：", "回复:", "答复："]
+            .into_iter()
+            .find(|p| lower.starts_with(p))
+        else {
+            words = trimmed.trim_end().to_string();
+            break;
+        };
+        words = trimmed.get(prefix.len()..).unwrap_or_default().to_string();
+    }
+    let subject = tagged_subject(ticket, &words, EMPTY_REPLY_SUBJECT);
+    threaded_answer(
+        OutgoingKind::Reply,
+        message,
+        ticket,
+        subject,
+        body,
+        message_id_domain,
+    )
+}
+
+/// The customer's subject, at most [`MAX_SUBJECT_CHARS`] characters.
+fn original_subject(message: &Message) -> String {
+    message
+        .subject
+        .as_deref()
+        .unwrap_or("")
+        .chars()
+        .take(MAX_SUBJECT_CHARS)
+        .collect()
+}
+
+/// `[#ticket] words`, or `[#ticket] fallback` when there are no words.
+fn tagged_subject(ticket: &TicketNumber, words: &str, fallback: &str) -> String {
+    if words.trim().is_empty() {
+        format!("[#{ticket}] {fallback}")
+    } else {
+        format!("[#{ticket}] {words}")
+    }
+}
+
+/// A mail answering `message` on `ticket`: recipient, our Message-ID and
+/// the threading headers.
+fn threaded_answer(
+    kind: OutgoingKind,
+    message: &Message,
+    ticket: &TicketNumber,
+    subject: String,
+    body: String,
+    message_id_domain: &str,
+) -> Option<OutgoingMail> {
+    let address = message
+        .author
+        .address
+        .clone()
+        .filter(|a| !a.is_empty())
+        .or_else(|| Some(message.author.id.clone()).filter(|a| !a.is_empty()))?;
     let parent = real_message_id(&message.native_id);
     Some(OutgoingMail {
-        kind: OutgoingKind::Acknowledgement,
+        kind,
         ticket: Some(ticket.0.clone()),
         answers: Some(message.id),
         to: Recipient {
@@ -75,10 +149,7 @@ pub fn acknowledgement(
         message_id: new_message_id(message_id_domain),
         in_reply_to: parent.map(str::to_owned),
         references: references(message, parent),
-        headers: vec![
-            ("Auto-Submitted".into(), "auto-replied".into()),
-            ("X-Auto-Response-Suppress".into(), "All".into()),
-        ],
+        headers: Vec::new(),
     })
 }
 

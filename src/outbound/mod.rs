@@ -33,7 +33,9 @@ use tokio_util::sync::CancellationToken;
 
 pub use acknowledge::Acknowledger;
 pub use mail::{OutgoingKind, OutgoingMail, Recipient, is_own_message_id, new_message_id};
-pub use message::{EMPTY_SUBJECT, NAME_FALLBACK, RenderError, Rendered, acknowledgement, render};
+pub use message::{
+    EMPTY_SUBJECT, NAME_FALLBACK, RenderError, Rendered, acknowledgement, agent_reply, render,
+};
 pub use policy::{AckCandidate, AckPolicy, CAP_WINDOW, DEFAULT_NO_REPLY_PATTERNS, Skip};
 pub use sender::{OutboxSender, PassReport, retry_delay};
 pub use smtp::{MailTransport, RecordingTransport, SendError, SmtpRelay};

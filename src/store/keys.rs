@@ -71,6 +71,41 @@ pub const NOTE: &[u8] = b"note/";
 /// Prefix of the daily digest record (`meta/digest/` ‖ YYYYMMDD (CST) → JSON):
 /// the day's digest ticket, so a second run that day adds a note to it.
 pub const DIGEST_DAY: &[u8] = b"meta/digest/";
+/// Prefix of login sessions (`session/` ‖ BLAKE3 hash of the session id →
+/// JSON `Session`): the id itself is only in the browser's cookie.
+pub const SESSION: &[u8] = b"session/";
+
+/// Prefix of the ticket list index (`tix/`), three dimensions sharing one
+/// order (newest `updated_at` first, then number), each value the ticket's
+/// JSON `TicketSummary` (`ticket_index.rs`):
+/// `tix/sq/` ‖ state ‖ `/` ‖ queue ‖ 0 ‖ time ‖ number (every ticket),
+/// `tix/as/` ‖ assignee ‖ 0 ‖ time ‖ number (assigned ones),
+/// `tix/pr/` ‖ priority ‖ `/` ‖ time ‖ number (all but `normal`).
+pub const TICKET_INDEX: &[u8] = b"tix/";
+/// The (state, queue) dimension of the ticket list index.
+pub const TICKET_BY_STATE_QUEUE: &[u8] = b"tix/sq/";
+/// The assignee dimension of the ticket list index.
+pub const TICKET_BY_ASSIGNEE: &[u8] = b"tix/as/";
+/// The priority dimension of the ticket list index.
+pub const TICKET_BY_PRIORITY: &[u8] = b"tix/pr/";
+/// Prefix of the review queue (`dq/` ‖ state ‖ `/` ‖ group ‖ 0 ‖ draft uuid →
+/// empty), every state: drafts of one incident are adjacent (`draft_index.rs`).
+pub const DRAFT_QUEUE: &[u8] = b"dq/";
+/// Prefix of each draft's cover namespace (`dgrp/` ‖ draft uuid → incident
+/// number, `reply:<template>`, or empty), recorded when the draft is made.
+pub const DRAFT_GROUP: &[u8] = b"dgrp/";
+/// Prefix of the messages a draft covers (`dcov/` ‖ draft uuid ‖ message
+/// uuid → empty): `inccover/` read the other way round.
+pub const DRAFT_COVERS: &[u8] = b"dcov/";
+/// Prefix of the order-number search index (`sxo/` ‖ order number ‖ 0 ‖
+/// inverted message uuid → empty): newest message first per number.
+pub const SEARCH_ORDER: &[u8] = b"sxo/";
+/// Prefix of the author search index (`sxa/` ‖ lowercase author id, address
+/// or name ‖ 0 ‖ inverted message uuid → empty).
+pub const SEARCH_AUTHOR: &[u8] = b"sxa/";
+/// Prefix of the outbox-by-ticket index (`outtkt/` ‖ number ‖ `/` ‖ outbox
+/// uuid → empty): the mail sent for one ticket without scanning the outbox.
+pub const OUTBOX_TICKET: &[u8] = b"outtkt/";
 
 fn join(prefix: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     let len = prefix.len() + parts.iter().map(|p| p.len()).sum::<usize>();
@@ -265,6 +300,111 @@ pub fn digest_day(day: &str) -> Vec<u8> {
     join(DIGEST_DAY, &[day.as_bytes()])
 }
 
+/// Key of a login session, by the hash of its id.
+pub fn session(id_hash: &[u8; 32]) -> Vec<u8> {
+    join(SESSION, &[id_hash])
+}
+
+/// Newest first: `u64::MAX - ms since 1970`, big-endian (earlier times clamp to 1970).
+pub fn newest_first(at: chrono::DateTime<chrono::Utc>) -> [u8; 8] {
+    let millis = u64::try_from(at.timestamp_millis()).unwrap_or(0);
+    (u64::MAX - millis).to_be_bytes()
+}
+
+/// Prefix of the tickets in one state, every queue.
+pub fn ticket_state_prefix(state: &str) -> Vec<u8> {
+    join(TICKET_BY_STATE_QUEUE, &[state.as_bytes(), b"/"])
+}
+
+/// Prefix of the tickets in one (state, queue).
+pub fn ticket_state_queue_prefix(state: &str, queue: &str) -> Vec<u8> {
+    join(&ticket_state_prefix(state), &[queue.as_bytes(), &[0]])
+}
+
+/// Prefix of the tickets assigned to `assignee`.
+pub fn ticket_assignee_prefix(assignee: &str) -> Vec<u8> {
+    join(TICKET_BY_ASSIGNEE, &[assignee.as_bytes(), &[0]])
+}
+
+/// Prefix of the tickets of one priority.
+pub fn ticket_priority_prefix(priority: &str) -> Vec<u8> {
+    join(TICKET_BY_PRIORITY, &[priority.as_bytes(), b"/"])
+}
+
+/// The part of every ticket index key after its prefix: the order (and the cursor).
+pub fn ticket_order(at: chrono::DateTime<chrono::Utc>, number: &str) -> Vec<u8> {
+    join(&newest_first(at), &[number.as_bytes()])
+}
+
+/// Prefix of the drafts in one state in the review queue.
+pub fn draft_queue_prefix(state: &str) -> Vec<u8> {
+    join(DRAFT_QUEUE, &[state.as_bytes(), b"/"])
+}
+
+/// Key of a draft in the review queue: its group, then its id.
+pub fn draft_queue(state: &str, group: &str, id: uuid::Uuid) -> Vec<u8> {
+    join(
+        &draft_queue_prefix(state),
+        &[group.as_bytes(), &[0], id.as_bytes()],
+    )
+}
+
+/// Key of a draft's cover namespace.
+pub fn draft_group(id: uuid::Uuid) -> Vec<u8> {
+    join(DRAFT_GROUP, &[id.as_bytes()])
+}
+
+/// Prefix of the messages a draft covers.
+pub fn draft_covers_prefix(draft: uuid::Uuid) -> Vec<u8> {
+    join(DRAFT_COVERS, &[draft.as_bytes()])
+}
+
+/// Key recording that `draft` covers `message`.
+pub fn draft_cover(draft: uuid::Uuid, message: uuid::Uuid) -> Vec<u8> {
+    join(DRAFT_COVERS, &[draft.as_bytes(), message.as_bytes()])
+}
+
+/// A message id with every bit flipped: ascending keys list newest first.
+pub fn inverted_id(id: MessageId) -> [u8; 16] {
+    (!id.0.as_u128()).to_be_bytes()
+}
+
+/// Key of a search entry under `prefix` (`SEARCH_ORDER`, `SEARCH_AUTHOR`).
+pub fn search_entry(prefix: &[u8], term: &str, message: MessageId) -> Vec<u8> {
+    join(prefix, &[term.as_bytes(), &[0], &inverted_id(message)])
+}
+
+/// The message and the term of a search entry key.
+pub fn parse_search_entry<'k>(prefix: &[u8], key: &'k [u8]) -> Option<(MessageId, &'k [u8])> {
+    let id_at = key.len().checked_sub(16)?;
+    let inverted: [u8; 16] = key.get(id_at..)?.try_into().ok()?;
+    let term = key.get(prefix.len()..id_at.checked_sub(1)?)?;
+    let id = uuid::Uuid::from_u128(!u128::from_be_bytes(inverted));
+    Some((MessageId(id), term))
+}
+
+/// Prefix of the outbox entries of one ticket.
+pub fn outbox_ticket_prefix(number: &str) -> Vec<u8> {
+    join(OUTBOX_TICKET, &[number.as_bytes(), b"/"])
+}
+
+/// Key of an outbox entry in its ticket's list.
+pub fn outbox_ticket(number: &str, id: uuid::Uuid) -> Vec<u8> {
+    join(&outbox_ticket_prefix(number), &[id.as_bytes()])
+}
+
+/// The smallest key after every key that starts with `prefix` (None: no such key).
+pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
 /// Decodes the uuid that ends a key (`msg/`, `chan/...`, `quar/`).
 pub fn trailing_id(key: &[u8]) -> Option<MessageId> {
     let start = key.len().checked_sub(16)?;
@@ -308,6 +448,39 @@ mod tests {
         assert!(note("20261128-000001", earlier, b) < note("20261128-000001", at, a));
         assert!(note("20261128-000001", at, a) < note("20261128-000001", at, b));
         assert!(note("20261128-000001", at, a).starts_with(&note_prefix("20261128-000001")));
+    }
+
+    #[test]
+    fn ticket_order_is_newest_first_then_by_number() {
+        let early = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let late = chrono::DateTime::from_timestamp(1_700_000_001, 0).unwrap_or_default();
+        assert!(ticket_order(late, "20261128-000009") < ticket_order(early, "20261128-000001"));
+        assert!(ticket_order(late, "20261128-000001") < ticket_order(late, "20261128-000002"));
+        // The NUL after the queue keeps "email" and "email2" apart.
+        assert!(
+            !ticket_state_queue_prefix("new", "email2")
+                .starts_with(&ticket_state_queue_prefix("new", "email"))
+        );
+    }
+
+    #[test]
+    fn search_entries_list_newest_first_and_parse_back() {
+        let (a, b) = (MessageId::new(), MessageId::new());
+        let ka = search_entry(SEARCH_ORDER, "2026112822001", a);
+        let kb = search_entry(SEARCH_ORDER, "2026112822001", b);
+        assert!(kb < ka, "the later message sorts first");
+        assert_eq!(
+            parse_search_entry(SEARCH_ORDER, &kb),
+            Some((b, &b"2026112822001"[..]))
+        );
+        assert_eq!(parse_search_entry(SEARCH_ORDER, b"sxo/"), None);
+    }
+
+    #[test]
+    fn prefix_end_is_just_past_the_prefix() {
+        assert_eq!(prefix_end(b"ab"), Some(b"ac".to_vec()));
+        assert_eq!(prefix_end(&[b'a', 0xff]), Some(b"b".to_vec()));
+        assert_eq!(prefix_end(&[0xff, 0xff]), None);
     }
 
     #[test]

@@ -11,8 +11,11 @@
 //! `sync_file_range`, which survives a process crash but not necessarily a
 //! power loss; the extra `fsync` closes that gap.
 
+mod draft_index;
 mod durability;
 mod incidents;
+mod index_scan;
+mod indexes;
 mod jobs;
 pub mod keys;
 mod media_jobs;
@@ -20,7 +23,10 @@ mod notes;
 mod outbox;
 mod read;
 mod record;
+mod search_index;
+mod sessions;
 mod stats;
+mod ticket_index;
 mod tx;
 
 #[cfg(test)]
@@ -30,22 +36,30 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
+pub use draft_index::{DRAFT_STATE_NAMES, QueuedDraft};
+pub use index_scan::IndexPage;
 pub use jobs::{DigestDay, SweepEntry, SweepRecord, Sweepable};
 pub use media_jobs::MediaJob;
 pub use outbox::{OutboxEntry, OutboxFilter, OutboxId, OutboxState};
 pub use read::{MessageFilter, TicketFilter};
+pub use search_index::{SearchHit, author_term};
+pub use sessions::Session;
 pub use stats::{MessageCounts, StateCounts, Stats};
+pub use ticket_index::{AssigneeFilter, TICKET_SCAN_BUDGET, TicketIndexFilter, TicketSummary};
 pub use tx::{AuditEntry, CommitReport, Tx};
 
 /// The schema this build writes. Bump it and add a migration when a record's
 /// layout changes incompatibly.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A migration from version `n` to `n + 1`, run on open.
 type Migration = fn(&sled::Db) -> Result<(), StoreError>;
 
 /// `MIGRATIONS[n - 1]` upgrades a store from version n to n + 1.
-const MIGRATIONS: &[Migration] = &[];
+const MIGRATIONS: &[Migration] = &[
+    // 1 → 2: the review desk's ticket list, review queue and search indexes.
+    |db| indexes::build_desk_indexes(db).map(|_| ()),
+];
 
 /// Errors at the store's edge.
 #[derive(Debug, thiserror::Error)]

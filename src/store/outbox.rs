@@ -133,7 +133,11 @@ impl Tx<'_> {
 
     /// Writes an outbox entry (new or changed) and keeps the state index in step.
     pub fn put_outbox(&mut self, entry: &OutboxEntry) -> Result<(), StoreError> {
-        if let Some(old) = self.outbox_entry(entry.id)?
+        let old = self.outbox_entry(entry.id)?;
+        if old.is_none() {
+            self.index_outbox(entry);
+        }
+        if let Some(old) = old
             && old.state.name() != entry.state.name()
             && old.state.indexed()
         {

@@ -47,6 +47,10 @@ pub struct Tx<'a> {
     writes: usize,
     stats: Stats,
     raw_pack: RawPack,
+    /// Drafts first written in this transaction: indexed at apply, once their cover is known.
+    pub(super) new_drafts: Vec<DraftId>,
+    /// A failure inside an infallible write (an index read): fails the commit.
+    deferred: Option<StoreError>,
 }
 
 /// Packs are closed at this size, so reading one mail's raw bytes never
@@ -73,6 +77,8 @@ impl<'a> Tx<'a> {
                 id: uuid::Uuid::now_v7(),
                 bytes: Vec::new(),
             },
+            new_drafts: Vec::new(),
+            deferred: None,
         }
     }
 
@@ -97,10 +103,26 @@ impl<'a> Tx<'a> {
         self.writes += 1;
     }
 
+    /// Records a failure of a write that cannot return one; the commit fails with it.
+    pub(super) fn defer_error(&mut self, error: StoreError) {
+        self.deferred.get_or_insert(error);
+    }
+
+    /// This transaction's writes under `prefix` (removals left out).
+    pub(super) fn written_with_prefix<'s>(
+        &'s self,
+        prefix: &'s [u8],
+    ) -> impl Iterator<Item = (&'s [u8], &'s [u8])> + 's {
+        self.overlay.iter().filter_map(move |(key, value)| {
+            let value = value.as_deref()?;
+            key.starts_with(prefix).then_some((key.as_slice(), value))
+        })
+    }
+
     /// A write this transaction never reads back (raw bytes, attachment
     /// content, listing and audit entries): it skips the read overlay, so
     /// big values are not copied twice.
-    fn put_blind(&mut self, key: Vec<u8>, value: Vec<u8>) {
+    pub(super) fn put_blind(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.batch.insert(key, value);
         self.writes += 1;
     }
@@ -152,6 +174,7 @@ impl<'a> Tx<'a> {
             message.id.0.as_bytes().to_vec(),
         );
         self.put_blind(keys::channel_entry(message.channel, message.id), Vec::new());
+        self.index_new_message(message);
         let pointer = raw.and_then(|raw| self.pack_raw(message.id, raw));
         self.put(
             keys::message(message.id),
@@ -193,6 +216,7 @@ impl<'a> Tx<'a> {
     pub fn update_message(&mut self, message: &Message) -> Result<(), StoreError> {
         let key = keys::message(message.id);
         let old = self.get(&key)?;
+        self.reindex_message(old.as_deref(), message)?;
         let pointer = old.as_deref().and_then(|b| record::split(b).0);
         let value = record::encode_message(message, pointer);
         self.put(key, value);
@@ -218,8 +242,9 @@ impl<'a> Tx<'a> {
         self.get_json(&keys::ticket(number))
     }
 
-    /// Writes a ticket (new or changed).
+    /// Writes a ticket (new or changed) and moves its list index entries.
     pub fn put_ticket(&mut self, ticket: &Ticket) {
+        self.index_ticket(ticket);
         self.put(keys::ticket(&ticket.number.0), encode(ticket));
     }
 
@@ -266,6 +291,7 @@ impl<'a> Tx<'a> {
                 Vec::new(),
             );
         }
+        self.index_draft(before.as_ref(), draft)?;
         self.put(keys::draft(draft.id.0), encode(draft));
         Ok(())
     }
@@ -338,6 +364,10 @@ impl<'a> Tx<'a> {
     /// the previous one is being flushed (pipelined group commit).
     pub fn apply(mut self) -> Result<Duration, StoreError> {
         let started = Instant::now();
+        if let Some(error) = self.deferred.take() {
+            return Err(error);
+        }
+        self.finish_draft_index()?;
         let stats_bytes = encode(&self.stats);
         self.batch.insert(keys::STATS, stats_bytes);
         self.close_raw_pack();

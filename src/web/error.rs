@@ -21,10 +21,17 @@ pub enum AppError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Not logged in, not allowed (`Identity::require`), or a bad CSRF token.
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        // Its own statuses and headers (401, 403, 429 with Retry-After).
+        if let AppError::Auth(e) = self {
+            return e.into_response();
+        }
         let status = match &self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -36,6 +43,7 @@ impl IntoResponse for AppError {
                 tracing::error!(error = %e, "Store error while serving a request.");
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            AppError::Auth(_) => StatusCode::FORBIDDEN,
         };
         let body = Json(serde_json::json!({ "error": self.to_string() }));
         (status, body).into_response()

@@ -1,11 +1,14 @@
 //! The HTTP server: health, metrics, the JSON API, the WeChat webhook
 //! (`wechat.rs`) and Weibo's push service (`weibo.rs`), which share
 //! `webhook.rs`. `router(state)` is separate from serving so tests can
-//! call it without a socket.
+//! call it without a socket. Every route is behind `auth::guard` (login,
+//! CSRF); only health, metrics, the webhooks and the login form are public.
 
 mod api;
+mod auth;
 mod error;
 mod outbox;
+pub mod pages;
 mod webhook;
 mod wechat;
 mod weibo;
@@ -14,8 +17,10 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::middleware;
 use axum::routing::get;
 
+pub use auth::{CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE};
 pub use error::AppError;
 pub use webhook::ACK_WAIT;
 pub use wechat::{WechatEndpoint, WechatEndpoints};
@@ -46,6 +51,11 @@ pub struct AppState {
     pub trends: crate::incidents::TrendsView,
     /// The Weibo accounts whose pushes are received at `/weibo/{connector_id}`.
     pub weibo: WeiboEndpoints,
+    /// Users, API tokens, the login limiter and the session settings.
+    pub auth: std::sync::Arc<crate::auth::Auth>,
+    /// The review desk's operations (tickets, drafts, search); approving
+    /// wakes the draft publisher.
+    pub desk: crate::desk::Desk,
 }
 
 /// All routes.
@@ -76,5 +86,8 @@ pub fn router(state: AppState) -> Router {
                 .post(weibo::push)
                 .layer(DefaultBodyLimit::max(MAX_PUSH_BYTES)),
         )
+        .merge(auth::routes())
+        // Last: a layer covers only the routes added before it.
+        .layer(middleware::from_fn_with_state(state.clone(), auth::guard))
         .with_state(state)
 }

@@ -16,6 +16,15 @@ pub mod wechat_api_server;
 pub mod webdriver;
 pub mod weibo;
 
+/// The admin API token every test tree's config accepts (`[[api_tokens]]
+/// name = "tests"`, read from the tree's `test-api-token` file); `http_get`
+/// sends it on `/api/` paths, since the API needs login.
+pub const TEST_API_TOKEN: &str = "omnilisten-test-suite-admin-token";
+
+/// What [`Tree::write`] appends to every main config it writes.
+const TEST_TOKEN_SECTION: &str =
+    "\n[[api_tokens]]\nname = \"tests\"\nrole = \"admin\"\ntoken_file = \"test-api-token\"\n";
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -38,6 +47,7 @@ impl Tree {
             // ticket the test did not expect (tests/jobs.rs turns them on).
             "[server]\nlisten = \"127.0.0.1:0\"\n\n[store]\npath = \"state\"\n\n[jobs]\nenabled = false\n",
         );
+        tree.write("test-api-token", TEST_API_TOKEN);
         std::fs::create_dir_all(tree.path().join("connectors")).expect("connectors dir");
         std::fs::create_dir_all(tree.path().join("rules")).expect("rules dir");
         for entry in std::fs::read_dir(repo().join("rules")).expect("repo rules") {
@@ -67,12 +77,34 @@ impl Tree {
         self.path().join("omnilisten.toml")
     }
 
+    /// Writes a file of the tree. The main config (`omnilisten.toml`) gets
+    /// the test suite's admin API token appended (see [`TEST_API_TOKEN`]),
+    /// so tests that write their own still reach the API.
     pub fn write(&self, rel: &str, content: &str) {
         let p = self.path().join(rel);
         if let Some(parent) = p.parent() {
             std::fs::create_dir_all(parent).expect("parent dir");
         }
+        let content = if rel == "omnilisten.toml" {
+            format!("{content}{TEST_TOKEN_SECTION}")
+        } else {
+            content.to_string()
+        };
         std::fs::write(p, content).expect("write file");
+    }
+
+    /// Adds a `[[users]]` entry with a fresh Argon2 hash of `password` to
+    /// the main config (append it after the last `write` of that file).
+    pub fn add_user(&self, name: &str, role: &str, password: &str) {
+        let hash = omnilisten::auth::hash_password(password).expect("hash a password");
+        let entry = format!(
+            "\n[[users]]\nname = \"{name}\"\nrole = \"{role}\"\npassword_hash = \"{hash}\"\n"
+        );
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.config())
+            .expect("open the main config");
+        std::io::Write::write_all(&mut file, entry.as_bytes()).expect("append a user");
     }
 
     /// Creates an empty Maildir at `rel` and a `maildir` connector `id` on it.
@@ -188,10 +220,16 @@ impl Daemon {
     }
 }
 
-/// A minimal HTTP/1.1 GET over loopback; returns status and body.
+/// A minimal HTTP/1.1 GET over loopback; returns status and body. `/api/`
+/// paths carry the test suite's admin token ([`TEST_API_TOKEN`]).
 pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let auth = if path.starts_with("/api/") {
+        format!("Authorization: Bearer {TEST_API_TOKEN}\r\n")
+    } else {
+        String::new()
+    };
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.expect("send");
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.expect("read");
@@ -215,7 +253,8 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
     (status, String::from_utf8_lossy(&body).into_owned())
 }
 
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
+/// The body of a `Transfer-Encoding: chunked` response, joined.
+pub fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(eol) = body.windows(2).position(|w| w == b"\r\n") {
         let size = String::from_utf8_lossy(&body[..eol]).trim().to_string();

@@ -162,10 +162,19 @@ fn dechunk(mut data: &[u8]) -> std::io::Result<Option<Vec<u8>>> {
     }
 }
 
-/// A GET with `Connection: close`, for the target's API.
-pub(super) async fn http_get(authority: &str, path: &str) -> std::io::Result<(u16, Vec<u8>)> {
+/// A GET with `Connection: close`, for the target's API (with its bearer
+/// token when it has one).
+pub(super) async fn http_get(
+    authority: &str,
+    path: &str,
+    token: Option<&str>,
+) -> std::io::Result<(u16, Vec<u8>)> {
     let mut stream = connect(authority).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\n{auth}Connection: close\r\n\r\n");
     let mut buf = Vec::new();
     let response = tokio::time::timeout(
         REQUEST_TIMEOUT,

@@ -25,11 +25,11 @@ struct Snapshot {
 }
 
 async fn snapshot(target: &Target) -> Snapshot {
-    let stats = match http_get(&target.authority, "/api/stats").await {
+    let stats = match http_get(&target.authority, "/api/stats", target.api_token.as_deref()).await {
         Ok((200, body)) => serde_json::from_slice(&body).ok(),
         _ => None,
     };
-    let metrics = match http_get(&target.authority, "/metrics").await {
+    let metrics = match http_get(&target.authority, "/metrics", None).await {
         Ok((200, body)) => String::from_utf8_lossy(&body).into_owned(),
         _ => String::new(),
     };
@@ -136,7 +136,8 @@ pub(super) async fn measure_run(
 /// Compares the newest stored WeChat messages with the pushes they came from.
 async fn spot_check(target: &Target, expected: &HashMap<String, Expected>) -> (u64, u64) {
     let path = format!("/api/messages?channel=wechat&limit={SPOT_CHECK}");
-    let Ok((200, body)) = http_get(&target.authority, &path).await else {
+    let Ok((200, body)) = http_get(&target.authority, &path, target.api_token.as_deref()).await
+    else {
         return (0, 0);
     };
     let Ok(list) = serde_json::from_slice::<Value>(&body) else {

@@ -292,7 +292,10 @@ async fn run_all(
             (None, None) => return Err(BenchError::Args("no target".into())),
         };
         let result = async {
-            let target = Target::parse(&url)?;
+            let mut target = Target::parse(&url)?;
+            if let Some(d) = &daemon {
+                target.api_token = Some(d.api_token.clone());
+            }
             target_display = target.display.clone();
             let seed = seed() ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             let mut batch = tokio::task::spawn_blocking({

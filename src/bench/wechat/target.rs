@@ -31,6 +31,9 @@ pub(super) struct Target {
     pub(super) url_prefix: String,
     /// For people.
     pub(super) display: String,
+    /// Bearer token for the target's `/api/` (the in-process daemon's own,
+    /// or `OMNILISTEN_API_TOKEN` for `--url`).
+    pub(super) api_token: Option<String>,
 }
 
 /// The secrets from the given files, or fresh random ones.
@@ -96,6 +99,8 @@ pub(super) struct InProcess {
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<Result<(), crate::app::AppError>>,
     pub(super) dir: PathBuf,
+    /// The admin API token its config accepts.
+    pub(super) api_token: String,
 }
 
 impl InProcess {
@@ -112,10 +117,13 @@ impl InProcess {
         std::fs::create_dir_all(dir.join("rules"))?;
         write_secret(&dir.join("secrets/token"), &secrets.token)?;
         write_secret(&dir.join("secrets/aes_key"), &secrets.encoding_aes_key)?;
+        // The bench reads /api/stats like any script: with its own token.
+        let api_token = hex_token()?;
+        write_secret(&dir.join("secrets/api_token"), &api_token)?;
         std::fs::write(
             dir.join("omnilisten.toml"),
             format!(
-                "[server]\nlisten = \"127.0.0.1:0\"\n\n[store]\npath = \"state\"\ndurability = \"{}\"\n\n[log]\nlevel = \"warn\"\n",
+                "[server]\nlisten = \"127.0.0.1:0\"\n\n[store]\npath = \"state\"\ndurability = \"{}\"\n\n[log]\nlevel = \"warn\"\n\n[jobs]\nenabled = false\n\n[[api_tokens]]\nname = \"bench\"\nrole = \"admin\"\ntoken_file = \"secrets/api_token\"\n",
                 args.durability.as_str()
             ),
         )?;
@@ -155,6 +163,7 @@ impl InProcess {
             stop,
             task,
             dir: dir.to_path_buf(),
+            api_token,
         })
     }
 
@@ -187,6 +196,13 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// 32 random bytes as hex.
+fn hex_token() -> Result<String, BenchError> {
+    let mut bytes = [0_u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| BenchError::Daemon(format!("no randomness: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 fn write_secret(path: &Path, value: &str) -> Result<(), BenchError> {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::write(path, format!("{value}\n"))?;
@@ -201,6 +217,7 @@ impl Clone for Target {
             path_prefix: self.path_prefix.clone(),
             url_prefix: self.url_prefix.clone(),
             display: self.display.clone(),
+            api_token: self.api_token.clone(),
         }
     }
 }
@@ -230,6 +247,7 @@ impl Target {
             authority,
             path_prefix,
             display: url.to_string(),
+            api_token: std::env::var("OMNILISTEN_API_TOKEN").ok(),
         })
     }
 }

@@ -144,3 +144,32 @@ fn a_bad_recipient_is_a_render_error_not_a_panic() {
         Err(RenderError::Build(_))
     ));
 }
+
+#[test]
+fn an_agent_reply_threads_under_the_follow_up_without_robot_headers() {
+    let thread = ThreadRefs {
+        in_reply_to: vec!["ack@omni.alipay.com".into()],
+        references: vec!["a@x.cn".into(), "ack@omni.alipay.com".into()],
+    };
+    let m = customer_mail(
+        "b@x.cn",
+        Some("Re: 回复：[#20261127-000042] 转账转错了"),
+        thread,
+    );
+    let reply =
+        agent_reply(&m, &ticket(), "已为您处理。".into(), "omni.alipay.com").expect("reply");
+    assert_eq!(reply.kind, OutgoingKind::Reply);
+    assert_eq!(reply.subject, "[#20261127-000042] 转账转错了");
+    assert_eq!(reply.in_reply_to.as_deref(), Some("b@x.cn"));
+    assert_eq!(
+        reply.references,
+        ["a@x.cn", "ack@omni.alipay.com", "b@x.cn"]
+    );
+    assert!(
+        reply.headers.is_empty(),
+        "a person wrote it: no Auto-Submitted"
+    );
+    let bare = customer_mail("c@x.cn", None, ThreadRefs::default());
+    let reply = agent_reply(&bare, &ticket(), "好的".into(), "omni.alipay.com").expect("reply");
+    assert_eq!(reply.subject, "[#20261127-000042] 关于您的来信");
+}

@@ -88,6 +88,8 @@ async fn rig() -> Rig {
         weibo: WeiboEndpoints::new(vec![(CONNECTOR.to_string(), endpoint)]),
         rules: crate::rules::LiveRules::new(crate::rules::RuleSet::default()),
         trends: Default::default(),
+        auth: std::sync::Arc::new(crate::auth::Auth::from_config(&Default::default())),
+        desk: crate::desk::Desk::new(store.clone(), Default::default()),
     };
     Rig {
         router: router(state),
