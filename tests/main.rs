@@ -7,6 +7,7 @@ mod cli;
 mod config_check;
 mod crash;
 mod daemon;
+mod desk_pages;
 mod imap;
 mod jobs;
 mod near_dup;

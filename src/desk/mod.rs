@@ -174,6 +174,11 @@ impl Desk {
         self
     }
 
+    /// Whether replying by email is configured, for the ticket page's reply form.
+    pub fn mail_enabled(&self) -> bool {
+        self.mail.is_some()
+    }
+
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store

@@ -39,8 +39,9 @@ pub const CSRF_FIELD: &str = "_csrf";
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
 /// Paths anyone may call.
 pub const PUBLIC_PATHS: [&str; 3] = ["/healthz", "/metrics", "/login"];
-/// Path prefixes anyone may call: the webhooks, which check signatures.
-pub const PUBLIC_PREFIXES: [&str; 2] = ["/wechat/", "/weibo/"];
+/// Path prefixes anyone may call: the webhooks, which check signatures,
+/// and the stylesheet and script (the login page needs them).
+pub const PUBLIC_PREFIXES: [&str; 3] = ["/wechat/", "/weibo/", "/assets/"];
 
 /// What [`guard`] found out about a request, for the extractors.
 #[derive(Debug, Clone)]

@@ -1,11 +1,13 @@
-//! The HTTP server: health, metrics, the JSON API, the WeChat webhook
-//! (`wechat.rs`) and Weibo's push service (`weibo.rs`), which share
-//! `webhook.rs`. `router(state)` is separate from serving so tests can
-//! call it without a socket. Every route is behind `auth::guard` (login,
-//! CSRF); only health, metrics, the webhooks and the login form are public.
+//! The HTTP server: health, metrics, the JSON API, the review desk's pages
+//! and its JSON API (`desk/`), the WeChat webhook (`wechat.rs`) and Weibo's
+//! push service (`weibo.rs`), which share `webhook.rs`. `router(state)` is
+//! separate from serving so tests can call it without a socket. Every
+//! route is behind `auth::guard` (login, CSRF); only health, metrics, the
+//! webhooks, the login form and the stylesheet and script are public.
 
 mod api;
 mod auth;
+mod desk;
 mod error;
 mod outbox;
 pub mod pages;
@@ -87,6 +89,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(MAX_PUSH_BYTES)),
         )
         .merge(auth::routes())
+        .merge(desk::routes())
         // Last: a layer covers only the routes added before it.
         .layer(middleware::from_fn_with_state(state.clone(), auth::guard))
         .with_state(state)

@@ -9,13 +9,15 @@
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use maud::{DOCTYPE, Markup, html};
+use maud::Markup;
 
 use super::{
     AppState, CSRF_FIELD, Identity, MAX_FORM_BYTES, SESSION_COOKIE, SessionKey, Via, client_ip,
     cookie,
 };
 use crate::auth::{AuthError, LoginAttempt, csrf_matches, form_field, random_token, safe_next};
+use crate::web::pages::login::login_page;
+use crate::web::pages::view::LoginPage;
 
 /// The login form's double-submit cookie.
 pub const LOGIN_CSRF_COOKIE: &str = "omnilisten_login_csrf";
@@ -172,48 +174,18 @@ fn form_response(
     headers.insert(
         HeaderName::from_static("content-security-policy"),
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+            "default-src 'none'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'",
         ),
     );
     response
 }
 
+/// The desk's login page (`pages::login`), styled by `/assets/app.css`.
 fn form(token: &str, next: &str, user: &str, error: Option<&str>) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="zh-CN" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "登录 · omnilisten 审核台" }
-                style { (STYLE) }
-            }
-            body {
-                main {
-                    h1 { "omnilisten 审核台" }
-                    @if let Some(error) = error {
-                        p.error role="alert" { (error) }
-                    }
-                    form method="post" action="/login" {
-                        input type="hidden" name=(CSRF_FIELD) value=(token);
-                        input type="hidden" name="next" value=(next);
-                        label { "用户名"
-                            input name="user" value=(user) autocomplete="username" required autofocus;
-                        }
-                        label { "密码"
-                            input type="password" name="password" autocomplete="current-password" required;
-                        }
-                        button type="submit" { "登录" }
-                    }
-                }
-            }
-        }
-    }
+    login_page(&LoginPage {
+        csrf: token.to_string(),
+        next: next.to_string(),
+        user: user.to_string(),
+        error: error.map(str::to_string),
+    })
 }
-
-const STYLE: &str = "body{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;\
-background:#f4f6f8;margin:0}main{max-width:22rem;margin:12vh auto;background:#fff;\
-padding:2rem;border-radius:8px;box-shadow:0 1px 4px #0002}h1{font-size:1.3rem;margin-top:0}\
-label{display:block;margin:1rem 0}input{display:block;width:100%;box-sizing:border-box;\
-padding:.5rem;margin-top:.3rem;font-size:1rem}button{width:100%;padding:.6rem;font-size:1rem;\
-background:#1677ff;color:#fff;border:0;border-radius:4px}.error{color:#b42318}";

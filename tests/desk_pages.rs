@@ -1,0 +1,448 @@
+//! The review desk's pages and JSON API against the running daemon over
+//! loopback HTTP: log in through the form, read the queues, change a draft
+//! and a ticket through the forms (CSRF included), and the same through the
+//! API with the suite's admin token.
+
+use std::net::SocketAddr;
+
+use chrono::Utc;
+use omnilisten::model::{
+    Author, Channel, ConnectorId, Details, Draft, MailKind, Message, MessageId, Priority,
+    ThreadRefs, Ticket, TicketState,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::{Daemon, TEST_API_TOKEN, Tree, dechunk, reopen_store};
+
+/// Every seeded user's password.
+pub(crate) const PASSWORD: &str = "desk-password-支付宝";
+const ORDER: &str = "2026112822001400007777";
+
+/// An HTTP answer: status, header lines (names lowercase), body.
+pub(crate) struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn cookie_pair(&self, name: &str) -> String {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n == "set-cookie")
+            .map(|(_, v)| v.as_str())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .and_then(|v| v.split(';').next())
+            .unwrap_or_else(|| panic!("no {name} cookie"))
+            .to_string()
+    }
+
+    /// The body as JSON (Null when it is not).
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection.
+async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    stream.write_all(head.as_bytes()).await.expect("send head");
+    stream.write_all(body.as_bytes()).await.expect("send body");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("read");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len());
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let body = raw.get(split + 4..).unwrap_or(&[]);
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_vec()
+    };
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+fn encode(text: &str) -> String {
+    omnilisten::auth::form_encode(text)
+}
+
+/// A signed-in browser: its session cookie and CSRF token.
+struct Session {
+    addr: SocketAddr,
+    cookie: String,
+    csrf: String,
+}
+
+impl Session {
+    /// Logs in through the form, as a browser would.
+    async fn log_in(addr: SocketAddr, user: &str) -> Session {
+        let form = request(addr, "GET", "/login?next=/drafts", &[], "").await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        let login_cookie = form.cookie_pair("omnilisten_login_csrf");
+        let token = login_cookie
+            .split_once('=')
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_default();
+        let body = format!(
+            "_csrf={token}&next=%2Fdrafts&user={}&password={}",
+            encode(user),
+            encode(PASSWORD)
+        );
+        let headers = [
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", login_cookie.as_str()),
+        ];
+        let answer = request(addr, "POST", "/login", &headers, &body).await;
+        assert_eq!(answer.status, 303, "{}", answer.body);
+        let cookie = answer.cookie_pair("omnilisten_session");
+        let me = request(addr, "GET", "/api/me", &[("Cookie", &cookie)], "").await;
+        let csrf = me.json()["csrf"].as_str().expect("csrf").to_string();
+        Session { addr, cookie, csrf }
+    }
+
+    async fn get(&self, path: &str) -> Answer {
+        request(self.addr, "GET", path, &[("Cookie", &self.cookie)], "").await
+    }
+
+    /// Posts a form with the session's CSRF token.
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut body = format!("_csrf={}", encode(&self.csrf));
+        for (k, v) in fields {
+            body.push_str(&format!("&{k}={}", encode(v)));
+        }
+        self.post_raw(path, &body).await
+    }
+
+    async fn post_raw(&self, path: &str, body: &str) -> Answer {
+        let headers = [
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", self.cookie.as_str()),
+        ];
+        request(self.addr, "POST", path, &headers, body).await
+    }
+}
+
+/// A POST with the suite's admin API token and a JSON body.
+async fn api_post(addr: SocketAddr, path: &str, body: &str) -> Answer {
+    let auth = format!("Bearer {TEST_API_TOKEN}");
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    request(addr, "POST", path, &headers, body).await
+}
+
+/// A GET with the suite's admin API token.
+pub(crate) async fn api_get(addr: SocketAddr, path: &str) -> Answer {
+    let auth = format!("Bearer {TEST_API_TOKEN}");
+    request(addr, "GET", path, &[("Authorization", auth.as_str())], "").await
+}
+
+fn customer_message(channel: Channel, author: &str, text: &str) -> Message {
+    let now = Utc::now();
+    Message {
+        id: MessageId::new(),
+        channel,
+        connector: ConnectorId(channel.as_str().into()),
+        native_id: format!("{}@mail.example.cn", uuid::Uuid::now_v7().simple()),
+        author: Author {
+            id: author.into(),
+            name: Some("王小明".into()),
+            address: (channel == Channel::Email).then(|| author.to_string()),
+        },
+        subject: (channel == Channel::Email).then(|| "转账转错了".to_string()),
+        text: text.into(),
+        full_text: None,
+        attachments: vec![],
+        thread: ThreadRefs::default(),
+        sent_at: Some(now),
+        received_at: now,
+        mail_kind: MailKind::Human,
+        details: Details {
+            order_numbers: vec![ORDER.into()],
+            ..Details::default()
+        },
+        near_duplicate_of: None,
+        ticket: None,
+        incident: None,
+        raw_size: 0,
+        item_kind: None,
+        instant_reply: None,
+        social: None,
+    }
+}
+
+/// What was seeded: the draft's id and the ticket's number.
+pub(crate) struct Seeded {
+    /// The proposed Weibo draft's id.
+    pub(crate) draft: String,
+    /// The email ticket's number.
+    pub(crate) ticket: String,
+}
+
+/// Stores an email ticket (with the order number) and a proposed Weibo
+/// draft in the tree's store, before the daemon opens it.
+async fn seed(tree: &Tree) -> Seeded {
+    let store = reopen_store(&tree.path().join("state"));
+    let now = Utc::now();
+    let mail = customer_message(
+        Channel::Email,
+        "zhangwei@163.example.com",
+        &format!("我昨天转账转错了，订单号 {ORDER}，卡号 6222020200112233446"),
+    );
+    let mut tx = store.begin().await;
+    let number = omnilisten::tickets::next_number(&mut tx, now).expect("number");
+    let ticket = Ticket {
+        number: number.clone(),
+        queue: "transfers".into(),
+        priority: Priority::Normal,
+        state: TicketState::New,
+        title: "转账转错了".into(),
+        requester: mail.author.id.clone(),
+        messages: vec![mail.id],
+        assignee: None,
+        created_at: now,
+        updated_at: now,
+        incident: None,
+    };
+    omnilisten::tickets::insert_new(&mut tx, &ticket);
+    let mut mail = mail;
+    mail.ticket = Some(number.0.clone());
+    tx.insert_message(&mail, None);
+    let post = customer_message(Channel::Weibo, "1234567890", "@支付宝 红包领取失败，钱扣了");
+    let draft = Draft::proposed(&post, "您好，已为您加急处理红包问题。".into(), now);
+    tx.insert_message(&post, None);
+    tx.put_draft(&draft).expect("put draft");
+    tx.commit().await.expect("commit");
+    Seeded {
+        draft: draft.id.to_string(),
+        ticket: number.0,
+    }
+}
+
+/// A tree with reviewer `wangli`, agent `liqiang` and admin `zhaomin`,
+/// and seeded data.
+pub(crate) async fn tree() -> (Tree, Seeded) {
+    let tree = Tree::new();
+    tree.add_user("wangli", "reviewer", PASSWORD);
+    tree.add_user("liqiang", "agent", PASSWORD);
+    tree.add_user("zhaomin", "admin", PASSWORD);
+    let seeded = seed(&tree).await;
+    (tree, seeded)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_edits_and_approves_a_draft_through_the_forms() {
+    let (tree, seeded) = tree().await;
+    let daemon = Daemon::start(&tree.config()).await;
+    let addr = daemon.addr;
+    let root = request(addr, "GET", "/", &[], "").await;
+    assert_eq!(root.status, 303);
+    let css = request(addr, "GET", "/assets/app.css", &[], "").await;
+    assert_eq!(css.status, 200, "the stylesheet is public");
+
+    let wangli = Session::log_in(addr, "wangli").await;
+    let root = wangli.get("/").await;
+    assert_eq!(root.header("location"), Some("/drafts"));
+    let queue = wangli.get("/drafts").await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert!(queue.body.contains(&seeded.draft), "{}", queue.body);
+    assert!(queue.body.contains("红包领取失败"), "{}", queue.body);
+
+    let page = wangli.get(&format!("/drafts/{}", seeded.draft)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    omnilisten::web::pages::testing::assert_csrf_on_every_post_form(&page.body, &wangli.csrf);
+    let draft = api_get(addr, &format!("/api/desk/drafts/{}", seeded.draft)).await;
+    let version = draft.json()["draft"]["updated_at"]
+        .as_str()
+        .expect("updated_at")
+        .to_string();
+
+    // Without the CSRF token: refused before the handler.
+    let refused = wangli
+        .post_raw(
+            &format!("/drafts/{}/edit", seeded.draft),
+            "body=x&expected_updated_at=",
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+
+    let edited = wangli
+        .post(
+            &format!("/drafts/{}/edit", seeded.draft),
+            &[
+                ("body", "您好，已为您优先处理，请留意短信。"),
+                ("expected_updated_at", &version),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    let back = edited.header("location").unwrap_or_default().to_string();
+    assert!(back.contains("ok=edited"), "{back}");
+    let shown = wangli.get(&back).await;
+    assert!(shown.body.contains("草稿已保存"), "the flash is shown");
+
+    // A stale edit (the old version) is a conflict, shown on the page.
+    let stale = wangli
+        .post(
+            &format!("/drafts/{}/edit", seeded.draft),
+            &[("body", "旧页面的文字"), ("expected_updated_at", &version)],
+        )
+        .await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+
+    let approved = wangli
+        .post(&format!("/drafts/{}/approve", seeded.draft), &[])
+        .await;
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    let draft = api_get(addr, &format!("/api/desk/drafts/{}", seeded.draft)).await;
+    let json = draft.json();
+    assert_eq!(json["draft"]["approved_by"], "wangli", "{json}");
+    assert_eq!(json["draft"]["body"], "您好，已为您优先处理，请留意短信。");
+    let actions: Vec<(String, String)> = json["audit"]
+        .as_array()
+        .expect("audit")
+        .iter()
+        .map(|a| {
+            (
+                a["action"].as_str().unwrap_or_default().to_string(),
+                a["actor"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        actions.contains(&("draft.approved".into(), "wangli".into())),
+        "{actions:?}"
+    );
+    let page = wangli.get(&format!("/drafts/{}", seeded.draft)).await;
+    assert!(page.body.contains("wangli"), "the trail names the reviewer");
+
+    // A reviewer: no admin page, no ticket changes.
+    let admin = wangli.get("/admin").await;
+    assert_eq!(admin.status, 403);
+    assert!(admin.body.contains("没有权限"));
+    let change = wangli
+        .post(
+            &format!("/tickets/{}/state", seeded.ticket),
+            &[("state", "open"), ("expected", "new")],
+        )
+        .await;
+    assert_eq!(change.status, 403);
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tickets_are_listed_searched_and_worked_and_approving_twice_approves_once() {
+    let (tree, seeded) = tree().await;
+    let daemon = Daemon::start(&tree.config()).await;
+    let addr = daemon.addr;
+    let liqiang = Session::log_in(addr, "liqiang").await;
+
+    let queue = liqiang.get("/tickets?state=new").await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert!(queue.body.contains(&seeded.ticket), "{}", queue.body);
+
+    let ticket = liqiang.get(&format!("/tickets/{}", seeded.ticket)).await;
+    assert_eq!(ticket.status, 200, "{}", ticket.body);
+    assert!(
+        !ticket.body.contains("6222020200112233446"),
+        "card numbers are masked on pages"
+    );
+    let moved = liqiang
+        .post(
+            &format!("/tickets/{}/state", seeded.ticket),
+            &[("state", "open"), ("expected", "new")],
+        )
+        .await;
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    let noted = liqiang
+        .post(
+            &format!("/tickets/{}/notes", seeded.ticket),
+            &[("body", "已联系银行")],
+        )
+        .await;
+    assert_eq!(noted.status, 303, "{}", noted.body);
+    let open = liqiang.get("/tickets?state=open").await;
+    assert!(open.body.contains(&seeded.ticket));
+
+    let found = liqiang.get(&format!("/search?q={ORDER}")).await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert!(found.body.contains(&seeded.ticket), "{}", found.body);
+    let api = api_get(addr, &format!("/api/desk/search?q={ORDER}")).await;
+    assert_eq!(api.json()["tickets"][0]["number"], seeded.ticket.as_str());
+
+    // An agent may not approve; the admin token may, once.
+    let refused = liqiang
+        .post(&format!("/drafts/{}/approve", seeded.draft), &[])
+        .await;
+    assert_eq!(refused.status, 403);
+    let path = format!("/api/desk/drafts/{}/approve", seeded.draft);
+    let first = api_post(addr, &path, "").await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    // A double click: the desk answers with the draft as it is (already
+    // approved, or on its way), and records nothing new.
+    let second = api_post(addr, &path, "").await;
+    assert!(
+        matches!(second.status, 200 | 409),
+        "{} {}",
+        second.status,
+        second.body
+    );
+    let draft = api_get(addr, &format!("/api/desk/drafts/{}", seeded.draft)).await;
+    let approvals = draft.json()["audit"]
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter(|a| a["action"] == "draft.approved")
+        .count();
+    assert_eq!(approvals, 1);
+
+    // The admin page lists the accounts; the incident list answers.
+    let zhaomin = Session::log_in(addr, "zhaomin").await;
+    let admin = zhaomin.get("/admin").await;
+    assert_eq!(admin.status, 200, "{}", admin.body);
+    assert!(admin.body.contains("liqiang"), "{}", admin.body);
+    let incidents = zhaomin.get("/incidents").await;
+    assert_eq!(incidents.status, 200, "{}", incidents.body);
+    let missing = zhaomin.get("/tickets/20000101-999999").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("找不到"), "{}", missing.body);
+    daemon.stop().await;
+}
