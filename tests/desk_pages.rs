@@ -20,7 +20,7 @@ const ORDER: &str = "2026112822001400007777";
 
 /// An HTTP answer: status, header lines (names lowercase), body.
 pub(crate) struct Answer {
-    status: u16,
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
     body: String,
 }
@@ -160,7 +160,7 @@ impl Session {
 }
 
 /// A POST with the suite's admin API token and a JSON body.
-async fn api_post(addr: SocketAddr, path: &str, body: &str) -> Answer {
+pub(crate) async fn api_post(addr: SocketAddr, path: &str, body: &str) -> Answer {
     let auth = format!("Bearer {TEST_API_TOKEN}");
     let headers = [
         ("Authorization", auth.as_str()),

@@ -25,14 +25,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::support::weibo::{drive, start, weibo_tree};
 use crate::support::{Daemon, Tree, http_get, num, reopen_store};
 
-const TOKEN: &str = "2.00weibo-outbound-token";
+pub(crate) const TOKEN: &str = "2.00weibo-outbound-token";
 const RIP: &str = "203.0.113.7";
 const APP_SECRET: &str = "weibo-app-secret-7d1e0c";
 /// How long real time may pass before a condition counts as never met.
 const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A stand-in on `clock` that accepts [`TOKEN`] and requires `rip`.
-async fn standin(clock: &Arc<ManualClock>) -> StandIn {
+pub(crate) async fn standin(clock: &Arc<ManualClock>) -> StandIn {
     let standin = StandIn::start(clock.clone(), StandInOptions::default())
         .await
         .expect("stand-in");
@@ -81,7 +81,7 @@ fn id_of(item: &Value) -> i64 {
 }
 
 /// The calls to comments/create and comments/reply.
-fn writes(standin: &StandIn) -> Vec<LoggedRequest> {
+pub(crate) fn writes(standin: &StandIn) -> Vec<LoggedRequest> {
     standin
         .requests()
         .into_iter()
@@ -91,7 +91,10 @@ fn writes(standin: &StandIn) -> Vec<LoggedRequest> {
 
 /// A comment mentioning the account, polled into a fresh tree's store by
 /// a daemon that is stopped again; (tree, comment id, its status's id).
-async fn polled_comment_mention(standin: &StandIn, clock: &Arc<ManualClock>) -> (Tree, i64, i64) {
+pub(crate) async fn polled_comment_mention(
+    standin: &StandIn,
+    clock: &Arc<ManualClock>,
+) -> (Tree, i64, i64) {
     let cid = standin.post_comment_mentions(1)[0];
     let comment = timeline(standin, "comments/mentions.json", "comments")
         .await
