@@ -9,10 +9,24 @@ use super::errors::PageError;
 use super::{convert, shell};
 use crate::auth::{Identity, Permission};
 use crate::desk::{DeskError, MAX_LIMIT, TicketQuery};
+use crate::incidents::Published;
 use crate::web::AppState;
 use crate::web::pages::incidents::{incident_page, incidents_page};
 use crate::web::pages::paths;
-use crate::web::pages::view::{IncidentPage, IncidentRow, IncidentsPage, Section, china_time};
+use crate::web::pages::view::{
+    IncidentPage, IncidentRow, IncidentsPage, Section, china_time, minute_label,
+};
+
+/// Unique authors per minute over the last hour of `topic`, as the trend
+/// detector last published them (empty for a topic no longer watched, and
+/// for new-topic tickets, which have no per-minute series).
+fn last_hour<'a>(trends: &'a Published, topic: &str) -> &'a [(chrono::DateTime<chrono::Utc>, u32)] {
+    trends
+        .topics
+        .iter()
+        .find(|t| t.id == topic)
+        .map_or(&[], |t| t.last_hour.as_slice())
+}
 
 /// The list's query string.
 #[derive(Debug, Default, Deserialize)]
@@ -38,6 +52,7 @@ pub async fn list(
             ..TicketQuery::default()
         })
         .map_err(|e| PageError::desk(&shell, &e, paths::INCIDENTS))?;
+    let trends = state.trends.current();
     let mut incidents = Vec::new();
     for summary in page.items.iter().filter(|t| t.incident) {
         let ticket = state
@@ -56,7 +71,10 @@ pub async fn list(
             fired: china_time(incident.fired_at),
             members: incident.members,
             drafts: incident.drafts,
-            last_hour: Vec::new(),
+            last_hour: last_hour(&trends, &incident.topic)
+                .iter()
+                .map(|(_, n)| *n)
+                .collect(),
         });
     }
     // Firing first; the queue order (newest-updated) within each.
@@ -99,7 +117,11 @@ pub async fn show(
         baseline: incident.baseline,
         p_value: incident.p_value,
         window_minutes: incident.window_minutes,
-        per_minute: Vec::new(),
+        // The detector's last published hour for the topic (message time).
+        per_minute: last_hour(&state.trends.current(), &incident.topic)
+            .iter()
+            .map(|(at, n)| (minute_label(*at), *n))
+            .collect(),
         members: members.recent.iter().map(convert::message_row).collect(),
         members_total: members.total,
         members_next: None,
