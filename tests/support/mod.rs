@@ -12,8 +12,8 @@ use tokio::sync::oneshot;
 pub mod dovecot;
 pub mod process;
 pub mod smtp_sink;
-pub mod wechat_api_server;
 pub mod webdriver;
+pub mod wechat_api_server;
 pub mod weibo;
 
 /// The admin API token every test tree's config accepts (`[[api_tokens]]
