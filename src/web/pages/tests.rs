@@ -345,19 +345,42 @@ fn assets_are_served_with_type_cache_and_etag() {
     );
 }
 
+/// Whether `node` runs; Debian's `nodejs` is installed once when it does
+/// not (`.ci/run` installs it first).
+fn node_available() -> bool {
+    let runs = || {
+        std::process::Command::new("node")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if runs() {
+        return true;
+    }
+    let apt = |args: &[&str]| {
+        std::process::Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !apt(&["install", "-y", "-qq", "nodejs"]) {
+        apt(&["update", "-qq"]);
+        apt(&["install", "-y", "-qq", "nodejs"]);
+    }
+    runs()
+}
+
 /// The JS counter counts what `publish::check_length` counts: run it in
-/// Node (when installed) on texts where chars, bytes, UTF-16 units and
-/// the two trims disagree.
+/// Node on texts where chars, bytes, UTF-16 units and the two trims
+/// disagree.
 #[test]
 fn the_js_counter_mirrors_check_length() {
     use crate::publish::check_length;
-    let Ok(node) = std::process::Command::new("node").arg("--version").output() else {
-        eprintln!("node is not installed; skipping");
-        return;
-    };
-    if !node.status.success() {
-        return;
-    }
+    assert!(
+        node_available(),
+        "node is missing and `apt-get install -y nodejs` failed"
+    );
     let texts = [
         "  支付宝\u{3000}".to_string(),
         "😭".repeat(140),
@@ -376,8 +399,8 @@ fn the_js_counter_mirrors_check_length() {
     let out = std::process::Command::new("node")
         .arg("-e")
         .arg(&script)
-        .output();
-    let Ok(out) = out else { return };
+        .output()
+        .expect("node runs");
     let counts: Vec<(usize, usize, String)> =
         serde_json::from_slice(&out.stdout).unwrap_or_default();
     assert_eq!(
