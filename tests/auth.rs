@@ -6,10 +6,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
+use crate::support::http::{Answer, encode, request};
 use crate::support::process::{free_port, spawn_daemon, terminate};
-use crate::support::{Daemon, TEST_API_TOKEN, Tree, dechunk, reopen_store};
+use crate::support::{Daemon, TEST_API_TOKEN, Tree, reopen_store};
 
 const PASSWORD: &str = "支付宝-correct-horse-battery";
 const REVIEWER_TOKEN: &str = "reviewer-script-token-0123456789";
@@ -30,95 +29,6 @@ fn tree(listen: &str, extra: &str) -> Tree {
     tree.write("reviewer.token", &format!("{REVIEWER_TOKEN}\n"));
     tree.add_user("alice", "reviewer", PASSWORD);
     tree
-}
-
-/// An HTTP answer: status, header lines (names lowercase), body.
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn set_cookie(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n == "set-cookie")
-            .map(|(_, v)| v.as_str())
-            .find(|v| v.starts_with(&format!("{name}=")))
-    }
-
-    /// `name=value` of a cookie this answer sets, ready for a `Cookie` header.
-    fn cookie_pair(&self, name: &str) -> String {
-        let line = self
-            .set_cookie(name)
-            .unwrap_or_else(|| panic!("no {name} cookie"));
-        line.split(';').next().unwrap_or_default().to_string()
-    }
-
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
-    }
-}
-
-/// One HTTP/1.1 request with the given headers, over a fresh connection.
-async fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> Answer {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    stream.write_all(head.as_bytes()).await.expect("send head");
-    stream.write_all(body.as_bytes()).await.expect("send body");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.expect("read");
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(raw.len());
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let body = raw.get(split + 4..).unwrap_or(&[]);
-    let chunked = headers
-        .iter()
-        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_vec()
-    };
-    Answer {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    }
-}
-
-fn encode(text: &str) -> String {
-    omnilisten::auth::form_encode(text)
 }
 
 /// Fills in and posts the login form; returns the answer to the POST.

@@ -5,103 +5,17 @@
 
 use std::net::SocketAddr;
 
+use crate::support::http::{Answer, encode, request};
+use crate::support::{Daemon, TEST_API_TOKEN, Tree, reopen_store};
 use chrono::Utc;
 use omnilisten::model::{
     Author, Channel, ConnectorId, Details, Draft, MailKind, Message, MessageId, Priority,
     ThreadRefs, Ticket, TicketState,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-use crate::support::{Daemon, TEST_API_TOKEN, Tree, dechunk, reopen_store};
 
 /// Every seeded user's password.
 pub(crate) const PASSWORD: &str = "desk-password-支付宝";
 const ORDER: &str = "2026112822001400007777";
-
-/// An HTTP answer: status, header lines (names lowercase), body.
-pub(crate) struct Answer {
-    pub(crate) status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn cookie_pair(&self, name: &str) -> String {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n == "set-cookie")
-            .map(|(_, v)| v.as_str())
-            .find(|v| v.starts_with(&format!("{name}=")))
-            .and_then(|v| v.split(';').next())
-            .unwrap_or_else(|| panic!("no {name} cookie"))
-            .to_string()
-    }
-
-    /// The body as JSON (Null when it is not).
-    pub(crate) fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
-    }
-}
-
-/// One HTTP/1.1 request over a fresh connection.
-async fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> Answer {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    stream.write_all(head.as_bytes()).await.expect("send head");
-    stream.write_all(body.as_bytes()).await.expect("send body");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.expect("read");
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(raw.len());
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let body = raw.get(split + 4..).unwrap_or(&[]);
-    let chunked = headers
-        .iter()
-        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_vec()
-    };
-    Answer {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    }
-}
-
-fn encode(text: &str) -> String {
-    omnilisten::auth::form_encode(text)
-}
 
 /// A signed-in browser: its session cookie and CSRF token.
 struct Session {

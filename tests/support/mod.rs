@@ -10,6 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 
 pub mod dovecot;
+pub mod http;
 pub mod process;
 pub mod smtp_sink;
 pub mod webdriver;
