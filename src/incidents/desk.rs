@@ -7,11 +7,11 @@ use chrono::{DateTime, Duration, Utc};
 use super::draft::draft_for_incident;
 use super::new_topic::NewTopics;
 use super::recent::{Member, Recent};
+use super::record;
 use super::view::{Published, TopicView, TrendsView};
-use crate::model::{Channel, Incident, Message, Priority, Ticket, TicketState};
+use crate::model::{Channel, Incident, Message, Priority};
 use crate::rules::{RuleSet, TopicRule};
-use crate::store::{AuditEntry, Store, StoreError, Tx};
-use crate::tickets;
+use crate::store::{Store, StoreError, Tx};
 use crate::trends::{EngineOptions, TopicSpec, TrendEngine, TrendEvent};
 
 /// How far a message's own time may be ahead of its arrival before the
@@ -318,22 +318,7 @@ impl TopicDesk {
                 let Some(number) = tx.open_incident(&topic)? else {
                     return Ok(());
                 };
-                if let Some(mut ticket) = tx.ticket(&number)? {
-                    if let Some(incident) = ticket.incident.as_mut() {
-                        incident.resolved_at = Some(at);
-                    }
-                    ticket.updated_at = ticket.updated_at.max(at);
-                    tx.put_ticket(&ticket);
-                }
-                tx.set_open_incident(&topic, None);
-                tx.audit(&AuditEntry {
-                    at,
-                    actor: "system:trends".into(),
-                    action: "incident.topic_resolved".into(),
-                    subject: number,
-                    before: None,
-                    after: Some(serde_json::json!({ "topic": topic })),
-                });
+                record::end(tx, &topic, &number, at)?;
             }
         }
         Ok(())
@@ -346,40 +331,24 @@ fn open_incident(
     rule: &TopicRule,
     incident: Incident,
 ) -> Result<String, StoreError> {
-    let at = incident.fired_at;
-    let number = tickets::next_number(tx, at)?;
     let why = format!(
         "{} 分钟内 {} 位用户（此时段预期 {:.1}，p = {:.1e}）",
         incident.window_minutes, incident.count, incident.baseline, incident.p_value
     );
-    let ticket = Ticket {
-        number: number.clone(),
-        queue: rule
-            .then
-            .queue
-            .clone()
-            .unwrap_or_else(|| "incidents".to_string()),
-        priority: rule.then.priority.unwrap_or(Priority::High),
-        state: TicketState::New,
-        title: format!("【趋势】{}：{why}", rule.title),
-        requester: "system:trends".into(),
-        messages: Vec::new(),
-        assignee: None,
-        created_at: at,
-        updated_at: at,
-        incident: Some(incident.clone()),
-    };
-    tickets::insert_new(tx, &ticket);
-    tx.set_open_incident(&incident.topic, Some(&number.0));
-    tx.audit(&AuditEntry {
-        at,
-        actor: "system:trends".into(),
-        action: "incident.opened".into(),
-        subject: number.0.clone(),
-        before: None,
-        after: Some(serde_json::to_value(&incident).unwrap_or_default()),
-    });
-    Ok(number.0)
+    record::open(
+        tx,
+        record::Opening {
+            queue: rule
+                .then
+                .queue
+                .clone()
+                .unwrap_or_else(|| "incidents".to_string()),
+            priority: rule.then.priority.unwrap_or(Priority::High),
+            title: format!("【趋势】{}：{why}", rule.title),
+            action: "incident.opened",
+            incident,
+        },
+    )
 }
 
 /// Links `message` to the incident `number`: membership, the topic's
@@ -392,26 +361,16 @@ fn link(
     at: DateTime<Utc>,
     report: &mut DeskReport,
 ) -> Result<(), StoreError> {
-    // A batch retried after a failure meets members it already linked.
-    if tx.is_incident_member(number, message.id)? {
-        return Ok(());
-    }
-    let Some(mut ticket) = tx.ticket(number)? else {
+    let Some(mut ticket) = record::add_member(tx, number, message, at)? else {
         return Ok(());
     };
-    tx.add_incident_member(number, message.id);
-    if message.incident.is_none() {
-        message.incident = Some(number.to_string());
-    }
     if let Some(category) = &topic.then.category {
         message.details.category = Some(category.clone());
     }
     let drafted = draft_for_incident(tx, topic, number, message, at)?;
     if let Some(incident) = ticket.incident.as_mut() {
-        incident.members += 1;
         incident.drafts += u64::from(drafted);
     }
-    ticket.updated_at = ticket.updated_at.max(at);
     tx.put_ticket(&ticket);
     report.linked += 1;
     report.drafts += u32::from(drafted);

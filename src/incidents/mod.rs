@@ -13,6 +13,7 @@
 //! | `desk.rs` | [`TopicDesk`]: the detector's state, firing and resolving, linking |
 //! | `draft.rs` | one draft per near-duplicate cluster, from the topic's template or a rule's `draft_reply` |
 //! | `new_topic.rs` | "new topic" tickets for spiking terms no topic names (`[emerging]`) |
+//! | `record.rs` | the incident ticket's bookkeeping: open, add a member, end |
 //! | `recent.rs` | a topic's recent messages, linked when it fires |
 //! | `view.rs` | [`TrendsView`]: what `/api/trends` shows |
 
@@ -20,6 +21,7 @@ mod desk;
 mod draft;
 mod new_topic;
 mod recent;
+mod record;
 mod view;
 
 pub use desk::{DeskReport, TopicDesk, message_time};

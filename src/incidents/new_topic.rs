@@ -9,10 +9,10 @@ use std::collections::{HashMap, VecDeque};
 use chrono::{DateTime, Duration, Utc};
 
 use super::desk::DeskReport;
-use crate::model::{Incident, Message, MessageId, Ticket, TicketState};
+use super::record;
+use crate::model::{Incident, Message, MessageId};
 use crate::rules::{EmergingRule, RuleSet};
-use crate::store::{AuditEntry, Store, StoreError, Tx};
-use crate::tickets;
+use crate::store::{Store, StoreError, Tx};
 use crate::trends::{EmergingTerm, hash_str};
 
 /// Prefix of a new topic's key in the open-incident index.
@@ -188,7 +188,7 @@ impl NewTopics {
             .collect();
         for term in ended {
             if let Some(open) = self.open.remove(&term) {
-                end(tx, &term, &open.number, at)?;
+                record::end(tx, &format!("{PREFIX}{term}"), &open.number, at)?;
                 self.ended.insert(term.clone(), at);
                 self.journal.closed.push((term, open));
             }
@@ -246,9 +246,8 @@ impl NewTopics {
         if tx.open_incident(&key)?.is_some() {
             return Ok(());
         }
-        let number = tickets::next_number(tx, at)?;
         let incident = Incident {
-            topic: key.clone(),
+            topic: key,
             title: format!("新话题：{}", term.term),
             onset: at - LOOK_BACK,
             fired_at: at,
@@ -260,34 +259,21 @@ impl NewTopics {
             drafts: 0,
             resolved_at: None,
         };
-        let ticket = Ticket {
-            number: number.clone(),
-            queue: rule.queue.clone(),
-            priority: rule.priority,
-            state: TicketState::New,
-            title: format!(
-                "【新话题】{}：{} 条消息、约 {} 位用户（预期 {:.1}）",
-                term.term, term.count, term.authors, term.baseline
-            ),
-            requester: "system:trends".into(),
-            messages: Vec::new(),
-            assignee: None,
-            created_at: at,
-            updated_at: at,
-            incident: Some(incident.clone()),
-        };
-        tickets::insert_new(tx, &ticket);
-        tx.set_open_incident(&key, Some(&number.0));
-        tx.audit(&AuditEntry {
-            at,
-            actor: "system:trends".into(),
-            action: "incident.new_topic".into(),
-            subject: number.0.clone(),
-            before: None,
-            after: Some(serde_json::to_value(&incident).unwrap_or_default()),
-        });
-        tracing::warn!(term = %term.term, ticket = %number.0, score = term.score, "New topic spiking; ticket opened.");
-        report.opened.push(number.0.clone());
+        let number = record::open(
+            tx,
+            record::Opening {
+                incident,
+                queue: rule.queue.clone(),
+                priority: rule.priority,
+                title: format!(
+                    "【新话题】{}：{} 条消息、约 {} 位用户（预期 {:.1}）",
+                    term.term, term.count, term.authors, term.baseline
+                ),
+                action: "incident.new_topic",
+            },
+        )?;
+        tracing::warn!(term = %term.term, ticket = %number, score = term.score, "New topic spiking; ticket opened.");
+        report.opened.push(number.clone());
         // The messages that made it spike.
         let hash = hash_str(&term.term);
         let since = at - LOOK_BACK;
@@ -299,14 +285,14 @@ impl NewTopics {
             .collect();
         for id in earlier {
             if let Some(mut message) = tx.message(id)? {
-                add_member(tx, &number.0, &mut message, at, report)?;
+                add_member(tx, &number, &mut message, at, report)?;
                 tx.update_message(&message)?;
             }
         }
         self.open.insert(
             term.term.clone(),
             Open {
-                number: number.0,
+                number,
                 last_listed: Some(at),
             },
         );
@@ -315,7 +301,7 @@ impl NewTopics {
     }
 }
 
-/// Adds `message` to the ticket `number` as a member.
+/// Adds `message` to the new topic's ticket `number` as a member.
 fn add_member(
     tx: &mut Tx<'_>,
     number: &str,
@@ -323,42 +309,9 @@ fn add_member(
     at: DateTime<Utc>,
     report: &mut DeskReport,
 ) -> Result<(), StoreError> {
-    if tx.is_incident_member(number, message.id)? {
-        return Ok(());
-    }
-    let Some(mut ticket) = tx.ticket(number)? else {
-        return Ok(());
-    };
-    tx.add_incident_member(number, message.id);
-    if message.incident.is_none() {
-        message.incident = Some(number.to_string());
-    }
-    if let Some(incident) = ticket.incident.as_mut() {
-        incident.members += 1;
-    }
-    ticket.updated_at = ticket.updated_at.max(at);
-    tx.put_ticket(&ticket);
-    report.linked += 1;
-    Ok(())
-}
-
-/// Records that the new topic of `term` is over.
-fn end(tx: &mut Tx<'_>, term: &str, number: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-    if let Some(mut ticket) = tx.ticket(number)? {
-        if let Some(incident) = ticket.incident.as_mut() {
-            incident.resolved_at = Some(at);
-        }
-        ticket.updated_at = ticket.updated_at.max(at);
+    if let Some(ticket) = record::add_member(tx, number, message, at)? {
         tx.put_ticket(&ticket);
+        report.linked += 1;
     }
-    tx.set_open_incident(&format!("{PREFIX}{term}"), None);
-    tx.audit(&AuditEntry {
-        at,
-        actor: "system:trends".into(),
-        action: "incident.topic_resolved".into(),
-        subject: number.to_string(),
-        before: None,
-        after: Some(serde_json::json!({ "topic": format!("{PREFIX}{term}") })),
-    });
     Ok(())
 }
