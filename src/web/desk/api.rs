@@ -206,7 +206,8 @@ async fn draft_edit(
     Ok(Json(json!({ "draft": draft })))
 }
 
-/// `POST …/approve`: a second approval is a 409, never a second publish.
+/// `POST …/approve`: a second approval changes nothing (200 with the draft
+/// as it is), and never publishes twice.
 async fn draft_approve(
     identity: Identity,
     State(state): State<AppState>,

@@ -120,3 +120,10 @@ fn field(body: &[u8], name: &str) -> Option<String> {
 fn parse_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
 }
+
+/// A page's query string when it carries only the flash (`?ok=<code>`).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct FlashParams {
+    /// The code of the change that just succeeded.
+    pub ok: Option<String>,
+}

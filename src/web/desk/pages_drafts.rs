@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::errors::{PageError, desk_text};
-use super::{actor, convert, done, field, shell};
+use super::{FlashParams, actor, convert, done, field, shell};
 use crate::auth::{Identity, Permission};
 use crate::desk::{DraftQuery, Resolution};
 use crate::model::DraftId;
@@ -61,12 +61,6 @@ pub async fn list(
         }
     }
     Ok(Html(drafts_page(&shell, &view).into_string()).into_response())
-}
-
-/// A one-page query string carrying only the flash.
-#[derive(Debug, Default, Deserialize)]
-pub struct FlashParams {
-    ok: Option<String>,
 }
 
 /// `GET /drafts/{id}`.

@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use super::errors::{PageError, desk_status, desk_text};
-use super::{actor, convert, done, field, shell};
+use super::{FlashParams, actor, convert, done, field, shell};
 use crate::auth::{Identity, Permission};
 use crate::desk::{DeskError, TicketQuery};
 use crate::model::TicketState;
@@ -80,12 +80,6 @@ pub async fn list(
         paged: params.cursor.is_some(),
     };
     Ok(Html(tickets_page(&shell, &view).into_string()).into_response())
-}
-
-/// A one-page query string carrying only the flash.
-#[derive(Debug, Default, Deserialize)]
-pub struct FlashParams {
-    ok: Option<String>,
 }
 
 /// `GET /tickets/{number}`.
