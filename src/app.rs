@@ -177,15 +177,27 @@ pub async fn run_with_clock(
             wake: None,
         });
     }
-    let hangup = Arc::new(Notify::new());
-    forward_sighup(hangup.clone(), outbound_stop.clone());
+    // SIGHUP rereads the rules and the accounts; each has its own wake-up.
+    let rules_hangup = Arc::new(Notify::new());
+    let accounts_hangup = Arc::new(Notify::new());
+    forward_sighup(
+        vec![rules_hangup.clone(), accounts_hangup.clone()],
+        outbound_stop.clone(),
+    );
     let watcher = RulesWatcher::new(
         &config.base_dir,
         config.connectors.iter().map(|c| c.id.clone()).collect(),
         rules.clone(),
-        hangup,
+        rules_hangup,
     );
     background.spawn(watcher.run(outbound_stop.clone()));
+    let auth = Arc::new(crate::auth::Auth::from_config(&config.auth));
+    background.spawn(crate::auth::reload_on_hangup(
+        auth.clone(),
+        config.config_path.clone(),
+        accounts_hangup,
+        outbound_stop.clone(),
+    ));
     background.close();
 
     let job_deps = JobDeps {
@@ -203,7 +215,7 @@ pub async fn run_with_clock(
         weibo,
         rules,
         trends,
-        auth: Arc::new(crate::auth::Auth::from_config(&config.auth)),
+        auth,
         desk,
     };
     let web_stop = stop.clone();
@@ -361,8 +373,9 @@ fn weibo_apis(
     apis
 }
 
-/// Turns SIGHUP into a rules reload (Unix only; elsewhere nothing to do).
-fn forward_sighup(hangup: Arc<Notify>, stop: CancellationToken) {
+/// Turns SIGHUP into a reload of the rules and the accounts (Unix only;
+/// elsewhere nothing to do).
+fn forward_sighup(hangups: Vec<Arc<Notify>>, stop: CancellationToken) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -373,7 +386,7 @@ fn forward_sighup(hangup: Arc<Notify>, stop: CancellationToken) {
                         tokio::select! {
                             () = stop.cancelled() => return,
                             got = signals.recv() => match got {
-                                Some(()) => hangup.notify_one(),
+                                Some(()) => hangups.iter().for_each(|h| h.notify_one()),
                                 None => return,
                             },
                         }
@@ -387,7 +400,7 @@ fn forward_sighup(hangup: Arc<Notify>, stop: CancellationToken) {
     }
     #[cfg(not(unix))]
     {
-        let _ = (hangup, stop);
+        let _ = (hangups, stop);
     }
 }
 

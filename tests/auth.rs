@@ -239,3 +239,81 @@ async fn no_password_token_cookie_or_hash_reaches_the_log_at_trace_level() {
         assert!(!log.contains(secret), "{secret:?} leaked into the log");
     }
 }
+
+/// Sends SIGHUP to the daemon process.
+fn hang_up(child: &std::process::Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .expect("kill -HUP");
+    assert!(status.success());
+}
+
+/// Waits until `check` holds, asking every 50 ms for at most 15 s.
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let started = Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < Duration::from_secs(15), "never: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// An admin adds a reviewer and removes another by editing the main config
+/// and sending SIGHUP, without a restart; a broken config changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_the_accounts_and_a_broken_config_changes_nothing() {
+    let port = free_port();
+    let tree = tree(&format!("127.0.0.1:{port}"), "");
+    let mut child = spawn_daemon(&tree, "hangup");
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    eventually("the daemon listens", async || {
+        tokio::net::TcpStream::connect(addr).await.is_ok()
+    })
+    .await;
+    let alice = log_in(addr, "alice", PASSWORD).await;
+    assert_eq!(alice.status, 303, "{}", alice.body);
+    let alice = alice.cookie_pair("omnilisten_session");
+    assert_eq!(log_in(addr, "bob", PASSWORD).await.status, 401);
+
+    // Bob is added: he can log in once the daemon has reread the file.
+    let with_alice = std::fs::read_to_string(tree.config()).expect("config");
+    tree.add_user("bob", "agent", PASSWORD);
+    hang_up(&child);
+    eventually("bob can log in", async || {
+        log_in(addr, "bob", PASSWORD).await.status == 303
+    })
+    .await;
+
+    // A typo in the main file: the reload is refused, everybody stays.
+    let with_both = std::fs::read_to_string(tree.config()).expect("config");
+    std::fs::write(tree.config(), format!("{with_both}\n[[users]\n")).expect("break config");
+    hang_up(&child);
+    let log = tree.path().join("daemon-hangup.log");
+    eventually("the refusal is logged", async || {
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("Accounts not reloaded"))
+    })
+    .await;
+    assert_eq!(
+        get_with(addr, "/api/me", ("Cookie", &alice)).await.status,
+        200
+    );
+
+    // Alice is removed (only Bob left): her open session stops working.
+    let without_alice = with_both.replacen(
+        &with_alice[with_alice.find("\n[[users]]").expect("alice's entry")..],
+        "",
+        1,
+    );
+    assert!(!without_alice.contains("\"alice\"") && without_alice.contains("\"bob\""));
+    std::fs::write(tree.config(), without_alice).expect("write config");
+    hang_up(&child);
+    eventually("alice's session is refused", async || {
+        get_with(addr, "/api/me", ("Cookie", &alice)).await.status == 401
+    })
+    .await;
+    assert_eq!(log_in(addr, "alice", PASSWORD).await.status, 401);
+    assert_eq!(log_in(addr, "bob", PASSWORD).await.status, 303);
+    terminate(&mut child);
+    let log = std::fs::read_to_string(&log).expect("log");
+    assert!(log.contains("Accounts reloaded."), "{log}");
+}

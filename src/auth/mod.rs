@@ -14,12 +14,13 @@ mod form;
 mod limiter;
 mod passwd;
 mod password;
+mod reload;
 mod role;
 mod session;
 mod token;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
 use serde::Serialize;
 
@@ -27,6 +28,7 @@ pub use form::{encode as form_encode, field as form_field, safe_next};
 pub use limiter::{LoginLimiter, RateLimit};
 pub use passwd::read_new_password;
 pub use password::{check_hash, hash_password, verify_off_runtime, verify_password};
+pub use reload::reload_on_hangup;
 pub use role::{Permission, Role};
 pub use session::{
     LoginAttempt, NewSession, SESSION_ID_BYTES, csrf_matches, random_token, session_id_hash,
@@ -136,20 +138,40 @@ pub struct AuthSettings {
 }
 
 /// Everything the web layer needs to authenticate: users, tokens, the
-/// login limiter and the settings. Built once at start from the config.
+/// login limiter and the settings. Built at start from the config; the
+/// accounts (users and tokens) are swapped whole by [`Auth::reload`].
 #[derive(Debug)]
 pub struct Auth {
-    users: HashMap<String, UserConfig>,
-    tokens: TokenTable,
+    accounts: RwLock<Arc<Accounts>>,
     limiter: Mutex<LoginLimiter>,
     settings: AuthSettings,
 }
 
-impl Auth {
-    /// Builds the state from `[auth]`, `[[users]]`, `[[api_tokens]]`,
-    /// reading each token's secret now. A token that cannot be read is
-    /// left out with an error line naming where it was looked for.
-    pub fn from_config(config: &AuthConfig) -> Auth {
+/// The users and API tokens in force: one consistent set per request.
+#[derive(Debug, Default)]
+pub struct Accounts {
+    users: HashMap<String, UserConfig>,
+    tokens: TokenTable,
+}
+
+/// What an accounts reload changed, for the log line and the tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountsChange {
+    /// Users that are new.
+    pub added: Vec<String>,
+    /// Users that are gone (their sessions stop working at once).
+    pub removed: Vec<String>,
+    /// Users whose role, display name or password changed.
+    pub changed: Vec<String>,
+    /// API tokens before → after.
+    pub tokens: (usize, usize),
+}
+
+impl Accounts {
+    /// Reads `[[users]]` and `[[api_tokens]]` (each token's secret now).
+    /// A token that cannot be read is left out with an error line naming
+    /// where it was looked for.
+    fn from_config(config: &AuthConfig) -> Accounts {
         let mut tokens = TokenTable::default();
         for token in &config.api_tokens {
             match token.token.resolve() {
@@ -175,26 +197,7 @@ impl Auth {
                  Make a password hash with `omnilisten passwd` and add a [[users]] entry (README, \"Accounts and login\")."
             );
         }
-        tracing::info!(
-            users = users.len(),
-            api_tokens = tokens.len(),
-            "Accounts loaded."
-        );
-        Auth {
-            users,
-            tokens,
-            limiter: Mutex::new(LoginLimiter::new(config.login_limit, config.login_limit_ip)),
-            settings: AuthSettings {
-                session_ttl: config.session_ttl,
-                secure_cookies: config.secure_cookies,
-                trust_forwarded_for: config.trust_forwarded_for,
-            },
-        }
-    }
-
-    /// The settings in force.
-    pub fn settings(&self) -> &AuthSettings {
-        &self.settings
+        Accounts { users, tokens }
     }
 
     /// The configured user called `name` (exact match).
@@ -214,15 +217,107 @@ impl Auth {
         &self.tokens
     }
 
+    /// What changed from `self` to `next`.
+    fn change_to(&self, next: &Accounts) -> AccountsChange {
+        let mut change = AccountsChange {
+            tokens: (self.tokens.len(), next.tokens.len()),
+            ..AccountsChange::default()
+        };
+        for (name, user) in &next.users {
+            match self.users.get(name) {
+                None => change.added.push(name.clone()),
+                Some(old) if old != user => change.changed.push(name.clone()),
+                Some(_) => {}
+            }
+        }
+        change.removed = self
+            .users
+            .keys()
+            .filter(|name| !next.users.contains_key(*name))
+            .cloned()
+            .collect();
+        for list in [&mut change.added, &mut change.removed, &mut change.changed] {
+            list.sort();
+        }
+        change
+    }
+}
+
+impl Auth {
+    /// Builds the state from `[auth]`, `[[users]]`, `[[api_tokens]]`.
+    pub fn from_config(config: &AuthConfig) -> Auth {
+        let accounts = Accounts::from_config(config);
+        tracing::info!(
+            users = accounts.users.len(),
+            api_tokens = accounts.tokens.len(),
+            "Accounts loaded."
+        );
+        Auth {
+            accounts: RwLock::new(Arc::new(accounts)),
+            limiter: Mutex::new(LoginLimiter::new(config.login_limit, config.login_limit_ip)),
+            settings: AuthSettings {
+                session_ttl: config.session_ttl,
+                secure_cookies: config.secure_cookies,
+                trust_forwarded_for: config.trust_forwarded_for,
+            },
+        }
+    }
+
+    /// Replaces the users and API tokens with `config`'s (SIGHUP). Sessions
+    /// follow at their next request: a removed user's stop working, a
+    /// changed role applies. `[auth]` settings and the login limiter's
+    /// counts stay as they were (they need a restart to change).
+    pub fn reload(&self, config: &AuthConfig) -> AccountsChange {
+        let next = Arc::new(Accounts::from_config(config));
+        let mut current = match self.accounts.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let change = current.change_to(&next);
+        *current = next;
+        change
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &AuthSettings {
+        &self.settings
+    }
+
+    /// The accounts in force now (a snapshot: a reload does not change it).
+    pub fn accounts(&self) -> Arc<Accounts> {
+        match self.accounts.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The configured user called `name` (exact match), as of now.
+    pub fn user(&self, name: &str) -> Option<UserConfig> {
+        self.accounts().user(name).cloned()
+    }
+
+    /// Every user as of now, by name.
+    pub fn users(&self) -> Vec<UserConfig> {
+        self.accounts().users().into_iter().cloned().collect()
+    }
+
+    /// The configured API tokens as of now (names and roles).
+    pub fn tokens(&self) -> TokenTable {
+        self.accounts().tokens.clone()
+    }
+
     /// The identity of a bearer token, if it is a configured one.
     pub fn token_identity(&self, presented: &str) -> Option<Identity> {
-        self.tokens.find(presented).map(|token| Identity {
-            user: format!("token:{}", token.name),
-            display_name: token.name.clone(),
-            role: token.role,
-            csrf: String::new(),
-            via: Via::Token,
-        })
+        self.accounts()
+            .tokens
+            .find(presented)
+            .map(|token| Identity {
+                user: format!("token:{}", token.name),
+                display_name: token.name.clone(),
+                role: token.role,
+                csrf: String::new(),
+                via: Via::Token,
+            })
     }
 
     /// Runs `f` on the limiter. A poisoned lock (a panic mid-update) still

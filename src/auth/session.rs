@@ -101,7 +101,7 @@ impl Auth {
             tracing::warn!(user = %short(user), ip, retry_after = retry_after.as_secs(), "Login refused by the rate limit.");
             return Err(AuthError::RateLimited { retry_after });
         }
-        let account = self.user(user).cloned();
+        let account = self.user(user);
         let hash = account.as_ref().map(|a| a.password_hash.clone());
         let verified = verify_off_runtime(password, hash).await?;
         match account.filter(|_| verified) {

@@ -142,28 +142,56 @@ async fn an_expired_session_is_refused_and_removed() {
 }
 
 #[tokio::test]
-async fn a_session_follows_the_config_a_changed_role_applies_and_a_removed_user_is_out() {
+async fn a_reload_applies_to_open_sessions_a_changed_role_at_once_a_removed_user_is_out() {
     let (_dir, store) = store();
-    let before = Auth::from_config(&config(vec![user("alice", Role::Reviewer)]));
-    let new = before
+    let auth = Auth::from_config(&config(vec![
+        user("alice", Role::Reviewer),
+        user("carol", Role::Agent),
+    ]));
+    let new = auth
         .login(&store, attempt("alice", PASSWORD))
         .await
         .expect("login");
 
-    let promoted = Auth::from_config(&config(vec![user("alice", Role::Admin)]));
-    let (identity, _) = promoted
+    let change = auth.reload(&config(vec![
+        user("alice", Role::Admin),
+        user("carol", Role::Agent),
+        user("bob", Role::Reviewer),
+    ]));
+    assert_eq!(
+        change,
+        AccountsChange {
+            added: vec!["bob".into()],
+            removed: vec![],
+            changed: vec!["alice".into()],
+            tokens: (0, 0),
+        }
+    );
+    let (identity, _) = auth
         .session_identity(&store, &new.cookie, Utc::now())
         .expect("read")
         .expect("still logged in");
-    assert_eq!(identity.role, Role::Admin);
+    assert_eq!(identity.role, Role::Admin, "the new role applies at once");
+    auth.login(&store, attempt("bob", PASSWORD))
+        .await
+        .expect("a user added by the reload logs in");
 
-    let removed = Auth::from_config(&config(vec![user("bob", Role::Admin)]));
-    assert!(
-        removed
-            .session_identity(&store, &new.cookie, Utc::now())
-            .expect("read")
-            .is_none()
+    let change = auth.reload(&config(vec![user("bob", Role::Admin)]));
+    assert_eq!(
+        change.removed,
+        vec!["alice".to_string(), "carol".to_string()]
     );
+    assert_eq!(change.changed, vec!["bob".to_string()]);
+    assert!(
+        auth.session_identity(&store, &new.cookie, Utc::now())
+            .expect("read")
+            .is_none(),
+        "a removed user's session stops working"
+    );
+    assert!(matches!(
+        auth.login(&store, attempt("alice", PASSWORD)).await,
+        Err(AuthError::BadCredentials)
+    ));
 }
 
 #[tokio::test]

@@ -122,6 +122,20 @@ pub fn load(config_path: &Path) -> Result<Config, Problems> {
     })
 }
 
+/// Loads only the accounts (`[[users]]`, `[[api_tokens]]`, `[auth]`) from
+/// the main file, for a reload: any problem in the main file refuses the
+/// whole reload, so a typo never locks everybody out.
+pub fn load_accounts(config_path: &Path) -> Result<AuthConfig, Problems> {
+    let root = config_path.parent().unwrap_or(Path::new(""));
+    let source = SourceFile::read(config_path).map_err(|p| Problems(vec![p]))?;
+    let (settings, problems) = main_file::check(&source, root);
+    if problems.is_empty() {
+        Ok(settings.auth)
+    } else {
+        Err(Problems(problems))
+    }
+}
+
 /// Loads only the rule files under `base_dir/rules` (hot reload), checking
 /// connector names against `connectors`.
 pub fn load_rules(
