@@ -48,7 +48,8 @@ impl BatchSink {
         Ok(())
     }
 
-    fn remove(&mut self, db: &sled::Db, key: sled::IVec) -> Result<(), StoreError> {
+    /// Adds a removal, applying the batch when it is full.
+    pub(super) fn remove(&mut self, db: &sled::Db, key: sled::IVec) -> Result<(), StoreError> {
         self.batch.remove(key);
         self.pending += 1;
         if self.pending >= BATCH_KEYS {
@@ -57,7 +58,8 @@ impl BatchSink {
         Ok(())
     }
 
-    fn flush(&mut self, db: &sled::Db) -> Result<(), StoreError> {
+    /// Applies what is pending.
+    pub(super) fn flush(&mut self, db: &sled::Db) -> Result<(), StoreError> {
         if self.pending > 0 {
             db.apply_batch(std::mem::take(&mut self.batch))?;
             self.pending = 0;

@@ -103,6 +103,12 @@ pub const SEARCH_ORDER: &[u8] = b"sxo/";
 /// Prefix of the author search index (`sxa/` ‖ lowercase author id, address
 /// or name ‖ 0 ‖ inverted message uuid → empty).
 pub const SEARCH_AUTHOR: &[u8] = b"sxa/";
+/// Prefix of the audit log in time order (`alog/` ‖ uuid v7 → JSON
+/// `AuditSummary`: subject, actor, action), one entry per `audit/` key with
+/// the same uuid: the admin's recent changes across every subject
+/// (`audit_index.rs`). UUIDv7 bytes sort by creation, so key order is the
+/// order the entries were written.
+pub const AUDIT_LOG: &[u8] = b"alog/";
 /// Prefix of the outbox-by-ticket index (`outtkt/` ‖ number ‖ `/` ‖ outbox
 /// uuid → empty): the mail sent for one ticket without scanning the outbox.
 pub const OUTBOX_TICKET: &[u8] = b"outtkt/";
@@ -238,6 +244,20 @@ pub fn draft(id: uuid::Uuid) -> Vec<u8> {
 /// Key of an audit entry.
 pub fn audit(subject: &str, id: uuid::Uuid) -> Vec<u8> {
     join(&audit_prefix(subject), &[id.as_bytes()])
+}
+
+/// Key of an audit entry in the time-ordered log.
+pub fn audit_log(id: uuid::Uuid) -> Vec<u8> {
+    join(AUDIT_LOG, &[id.as_bytes()])
+}
+
+/// Splits an `audit/` key into (subject, uuid).
+pub fn parse_audit(key: &[u8]) -> Option<(&[u8], uuid::Uuid)> {
+    let rest = key.strip_prefix(AUDIT)?;
+    let id_at = rest.len().checked_sub(16)?;
+    let (head, id) = rest.split_at(id_at);
+    let subject = head.strip_suffix(&[0])?;
+    Some((subject, uuid::Uuid::from_slice(id).ok()?))
 }
 
 /// Key of an outbox entry.
@@ -474,6 +494,19 @@ mod tests {
             Some((b, &b"2026112822001"[..]))
         );
         assert_eq!(parse_search_entry(SEARCH_ORDER, b"sxo/"), None);
+    }
+
+    #[test]
+    fn audit_keys_parse_back_and_the_log_sorts_by_creation() {
+        let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let key = audit("20261128-000001", a);
+        assert_eq!(parse_audit(&key), Some((&b"20261128-000001"[..], a)));
+        assert_eq!(parse_audit(b"audit/short"), None);
+        // Across subjects, the log orders by the uuid alone.
+        assert!(audit("z", a) > audit("a", b));
+        assert!(audit_log(a) < audit_log(b));
+        // Neither prefix is inside the other: one's scans never see the other.
+        assert!(!AUDIT_LOG.starts_with(AUDIT) && !AUDIT.starts_with(AUDIT_LOG));
     }
 
     #[test]

@@ -332,12 +332,14 @@ impl<'a> Tx<'a> {
         );
     }
 
-    /// Appends to the audit log.
+    /// Appends to the audit log: the entry under its subject, and its
+    /// line in the time-ordered log under the same uuid (one more small key
+    /// per entry, so the admin's recent changes never scan every subject).
     pub fn audit(&mut self, entry: &AuditEntry) {
-        self.put_blind(
-            keys::audit(&entry.subject, uuid::Uuid::now_v7()),
-            encode(entry),
-        );
+        let id = uuid::Uuid::now_v7();
+        let (key, value) = super::audit_index::log_entry(id, entry);
+        self.put_blind(key, value);
+        self.put_blind(keys::audit(&entry.subject, id), encode(entry));
     }
 
     /// Keys written so far.

@@ -212,7 +212,7 @@ async fn opening_a_store_written_without_indexes_builds_them() {
         assert!(answers(&store, draft, &ticket).all.is_empty());
         (draft, ticket, before, keys_before)
     };
-    let store = Store::open(dir.path(), options()).expect("reopen migrates");
+    let store = crate::store::reopen_for_test(dir.path(), options());
     let schema = store.db().get(keys::SCHEMA).expect("read").expect("schema");
     assert_eq!(schema.as_ref(), SCHEMA_VERSION.to_be_bytes());
     assert_eq!(answers(&store, draft, &ticket), before);

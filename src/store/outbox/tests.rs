@@ -26,7 +26,7 @@ fn mail(to: &str) -> OutgoingMail {
 }
 
 fn open(dir: &std::path::Path) -> Store {
-    Store::open(dir, StoreOptions::default()).expect("open")
+    crate::store::reopen_for_test(dir, StoreOptions::default())
 }
 
 #[tokio::test]

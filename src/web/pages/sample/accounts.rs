@@ -84,5 +84,8 @@ pub fn admin() -> AdminPage {
                 Some("{\"count\":37,\"baseline\":2.1}"),
             ),
         ],
+        audit_filter: AuditFilterView::default(),
+        audit_older: Some("0193b6f2-7c41-7a10-9d3e-5f1c2a9b8e01".into()),
+        audit_paged: false,
     }
 }

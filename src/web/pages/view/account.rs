@@ -42,8 +42,25 @@ pub struct AdminPage {
     pub users: Vec<UserRow>,
     /// Tokens from `[[api_tokens]]`.
     pub tokens: Vec<TokenRow>,
-    /// Recent audit entries, newest first.
+    /// One page of the audit log across every subject, newest first.
     pub audit: Vec<AuditRow>,
+    /// The audit filter in force (the GET form's values).
+    pub audit_filter: AuditFilterView,
+    /// Cursor (`before`) of the older entries; None at the oldest.
+    pub audit_older: Option<String>,
+    /// Whether this is not the newest page (shows a way back to it).
+    pub audit_paged: bool,
+}
+
+/// The admin page's audit filter, as typed (blank: no filter).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilterView {
+    /// Only this actor (exactly).
+    pub actor: String,
+    /// Only actions starting with this (`draft.`, `auth.login`).
+    pub action: String,
+    /// Only subjects starting with this (a ticket number, `user:`).
+    pub subject: String,
 }
 
 /// An error page (403, 404, 409) inside the shell.
