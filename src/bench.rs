@@ -3,7 +3,8 @@
 //! cost of durability. `omnilisten bench wechat` (`wechat/`) measures
 //! safe-mode WeChat pushes over HTTP instead; `omnilisten bench rules`
 //! (`rules/`) times text analysis, 100 rules and the trend engine per
-//! message on one thread.
+//! message on one thread; `omnilisten bench desk` (`desk/`) times the
+//! review desk's pages and JSON API over HTTP on 100,000 tickets.
 //!
 //! The mix imitates the support mailbox: UTF-8 quoted-printable and base64,
 //! GBK 8-bit, HTML-only, multipart with a screenshot, auto-replies,
@@ -24,6 +25,7 @@ use crate::rules::RuleSet;
 use crate::store::{Store, StoreError, StoreOptions};
 
 pub mod corpus;
+pub mod desk;
 pub mod rules;
 pub mod wechat;
 pub mod weibo;
@@ -49,6 +51,8 @@ pub enum BenchScenario {
     Weibo(weibo::WeiboBenchArgs),
     /// Analysis, 100 rules and the trend engine on one thread; trend memory after a million new terms.
     Rules(rules::RulesBenchArgs),
+    /// The review desk's pages and JSON API over HTTP on a big store: latency per page, requests/s.
+    Desk(desk::DeskHttpBenchArgs),
 }
 
 /// What `omnilisten bench` prints, and whether its checks passed.
@@ -81,6 +85,13 @@ pub async fn dispatch(command: BenchCommand) -> Result<BenchOutcome, BenchError>
         }
         Some(BenchScenario::Weibo(args)) => {
             let report = weibo::run(args).await?;
+            Ok(BenchOutcome {
+                text: report.to_string(),
+                passed: report.passed(),
+            })
+        }
+        Some(BenchScenario::Desk(args)) => {
+            let report = desk::run(&args).await?;
             Ok(BenchOutcome {
                 text: report.to_string(),
                 passed: report.passed(),
@@ -142,6 +153,9 @@ pub enum BenchError {
     /// The load could not be driven (a client task or thread failed).
     #[error("client: {0}")]
     Http(String),
+    /// The desk benchmark's store could not be filled.
+    #[error("filling the desk store: {0}")]
+    Desk(#[from] crate::desk::DeskError),
 }
 
 /// Figures of one run.

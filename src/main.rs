@@ -65,7 +65,8 @@ enum Command {
     /// (`printf '%s\n' "$PW" | omnilisten passwd`).
     Passwd,
     /// Measure throughput: generated mail through parse, dedup and durable
-    /// store; `bench wechat` for safe-mode WeChat pushes over HTTP.
+    /// store; `bench wechat` for safe-mode WeChat pushes over HTTP, `bench
+    /// desk` for the review desk's pages over HTTP on a big store.
     Bench(Box<omnilisten::bench::BenchCommand>),
 }
 

@@ -1,8 +1,12 @@
 //! How fast the desk answers on a big store: fills a scratch store with
-//! `tickets` tickets (each with a message) and `drafts` drafts across
-//! incidents, then times the queue pages (first and deep), the review
-//! queue, the three searches and approvals. Run by an ignored test:
+//! `tickets` tickets (each with a message), one ticket with
+//! [`LONG_TICKET_MESSAGES`] messages and `drafts` drafts across incidents,
+//! then times the queue pages (first and deep), the review queue, the long
+//! ticket's view, the three searches and approvals. Run by an ignored test:
 //! `cargo test --release --lib desk -- --ignored --nocapture`.
+//!
+//! `omnilisten bench desk` (`crate::bench::desk`) times the same store over
+//! HTTP; it fills it with [`DeskBenchArgs::populate`].
 
 use std::fmt;
 use std::path::Path;
@@ -19,7 +23,11 @@ use crate::store::{Store, StoreOptions};
 mod data;
 
 pub(crate) use data::Rng;
-use data::{EPOCH_SECS, populate_drafts, populate_tickets};
+use data::{EPOCH_SECS, populate_drafts, populate_long_ticket, populate_tickets};
+
+/// Messages of the one long ticket: more than a ticket view shows (500),
+/// so its view costs what the longest one can.
+pub const LONG_TICKET_MESSAGES: usize = 600;
 
 /// What the benchmark stores and how often it measures each call.
 #[derive(Debug, Clone)]
@@ -42,6 +50,56 @@ impl Default for DeskBenchArgs {
             samples: 200,
             seed: 20261128,
         }
+    }
+}
+
+/// What [`DeskBenchArgs::populate`] stored, for the benchmarks to ask about.
+/// (Returned, not re-exported: `crate::bench::desk` takes what it needs.)
+#[derive(Debug, Clone)]
+pub struct Populated {
+    /// Time it took.
+    pub elapsed: Duration,
+    /// Order numbers the customer messages mention.
+    pub orders: Vec<String>,
+    /// Customer tickets' numbers, oldest first.
+    pub tickets: Vec<String>,
+    /// The ticket with many messages.
+    pub long_ticket: String,
+    /// How many ([`LONG_TICKET_MESSAGES`]).
+    pub long_ticket_messages: usize,
+    /// Incident tickets' numbers.
+    pub incidents: Vec<String>,
+    /// Every draft, oldest first.
+    pub drafts: Vec<DraftId>,
+    /// The drafts a reviewer can approve (proposed or edited), oldest first.
+    pub approvable: Vec<DraftId>,
+}
+
+impl DeskBenchArgs {
+    /// Fills a new store in `dir` with the generated tickets and drafts
+    /// (without fsync: a scratch store) and closes it again.
+    pub async fn populate(&self, dir: &Path) -> Result<Populated, DeskError> {
+        let started = Instant::now();
+        let mut rng = Rng::new(self.seed);
+        let options = StoreOptions {
+            fsync: false,
+            ..StoreOptions::default()
+        };
+        let store = Store::open(dir, options)?;
+        let tickets = populate_tickets(&store, &mut rng, self.tickets).await?;
+        let long_ticket = populate_long_ticket(&store, &mut rng, LONG_TICKET_MESSAGES).await?;
+        let drafts = populate_drafts(&store, &mut rng, self.drafts).await?;
+        store.flush().await?;
+        Ok(Populated {
+            elapsed: started.elapsed(),
+            orders: tickets.orders,
+            tickets: tickets.numbers,
+            long_ticket,
+            long_ticket_messages: LONG_TICKET_MESSAGES,
+            incidents: drafts.incidents,
+            drafts: drafts.ids,
+            approvable: drafts.approvable,
+        })
     }
 }
 
@@ -125,49 +183,52 @@ fn measure(
     Ok(latency(name, times, rows))
 }
 
-fn latency(name: &str, mut times: Vec<Duration>, rows: usize) -> Latency {
-    times.sort();
-    let at = |p: usize| {
-        let i = (times.len() * p / 100).min(times.len().saturating_sub(1));
-        times.get(i).copied().unwrap_or_default()
-    };
-    Latency {
-        name: name.to_string(),
-        p50: at(50),
-        p95: at(95),
-        p99: at(99),
-        max: times.last().copied().unwrap_or_default(),
-        rows,
+fn latency(name: &str, times: Vec<Duration>, rows: usize) -> Latency {
+    Latency::of(name, times, rows)
+}
+
+impl Latency {
+    /// The spread of `times` (any order; empty gives zeros), labelled `name`.
+    pub fn of(name: &str, mut times: Vec<Duration>, rows: usize) -> Latency {
+        times.sort();
+        let at = |p: usize| {
+            let i = (times.len() * p / 100).min(times.len().saturating_sub(1));
+            times.get(i).copied().unwrap_or_default()
+        };
+        Latency {
+            name: name.to_string(),
+            p50: at(50),
+            p95: at(95),
+            p99: at(99),
+            max: times.last().copied().unwrap_or_default(),
+            rows,
+        }
     }
 }
 
 /// Fills a store in `dir` and measures the desk's calls on it.
 pub async fn bench_desk(dir: &Path, args: &DeskBenchArgs) -> Result<BenchFigures, DeskError> {
-    let started = Instant::now();
-    let mut rng = Rng::new(args.seed);
-    let (orders, drafts) = {
-        // Filling skips fsync (a scratch store); the timed part runs as the daemon does.
-        let options = StoreOptions {
-            fsync: false,
-            ..StoreOptions::default()
-        };
-        let store = Store::open(dir, options)?;
-        let orders = populate_tickets(&store, &mut rng, args.tickets).await?;
-        let drafts = populate_drafts(&store, &mut rng, args.drafts).await?;
-        store.flush().await?;
-        (orders, drafts)
-    };
-    let populate = started.elapsed();
+    // Filling skips fsync (a scratch store); the timed part runs as the daemon does.
+    let filled = args.populate(dir).await?;
     let store = Store::open(dir, StoreOptions::default())?;
     let rebuilding = Instant::now();
     let index_keys = store.rebuild_desk_indexes().await?;
     let rebuild = rebuilding.elapsed();
     let mut latencies = measure_lists(&store, args)?;
-    latencies.extend(measure_review_and_numbers(&store, args, &mut rng)?);
-    latencies.extend(measure_searches(&store, args, &orders)?);
-    latencies.push(measure_approvals(&store, args, &drafts).await?);
+    latencies.extend(measure_review_and_numbers(&store, args, &filled.tickets)?);
+    latencies.push(measure(
+        &format!("tickets: one ticket's view ({LONG_TICKET_MESSAGES} messages)"),
+        args.samples,
+        |_| {
+            Ok(super::tickets::get(&store, &filled.long_ticket)?
+                .messages
+                .len())
+        },
+    )?);
+    latencies.extend(measure_searches(&store, args, &filled.orders)?);
+    latencies.push(measure_approvals(&store, args, &filled.approvable).await?);
     Ok(BenchFigures {
-        populate,
+        populate: filled.elapsed,
         rebuild,
         index_keys,
         store_bytes: store.size_on_disk()?,
@@ -256,7 +317,7 @@ fn measure_lists(store: &Store, args: &DeskBenchArgs) -> Result<Vec<Latency>, De
 fn measure_review_and_numbers(
     store: &Store,
     args: &DeskBenchArgs,
-    rng: &mut Rng,
+    tickets: &[String],
 ) -> Result<Vec<Latency>, DeskError> {
     let mut out = Vec::new();
     let review = DraftQuery::default();
@@ -299,7 +360,6 @@ fn measure_review_and_numbers(
             TicketNumber::day_of(at.unwrap_or_default())
         })
         .collect();
-    let day = days[rng.below(days.len())].clone();
     out.push(measure(
         "search: ticket number, day prefix",
         args.samples,
@@ -312,8 +372,11 @@ fn measure_review_and_numbers(
         "search: ticket number, exact",
         args.samples,
         |i| {
-            let q = format!("{day}-{:06}", 1 + (i * 13) % 1_500);
-            Ok(search::by_ticket_number(store, &q, 50)?.len())
+            // Numbers that exist: a generated day may hold few tickets.
+            let q = tickets
+                .get((i * 13) % tickets.len().max(1))
+                .map_or("", String::as_str);
+            Ok(search::by_ticket_number(store, q, 50)?.len())
         },
     )?);
     Ok(out)

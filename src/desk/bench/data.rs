@@ -1,5 +1,6 @@
-//! The generated store of the desk benchmark: customer tickets over two
-//! months with one message each, incident tickets, and drafts across them.
+//! The generated store of the desk benchmarks (the service layer's and
+//! `omnilisten bench desk` over HTTP): customer tickets over two months with
+//! one message each, one long ticket, incident tickets, and drafts across them.
 
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -81,7 +82,7 @@ const AUTHORS: usize = 20_000;
 const INCIDENTS: usize = 40;
 const TICKETS_PER_TX: usize = 2_000;
 /// The clock the generated data starts at: 2026-10-01 00:00 UTC.
-pub(super) const EPOCH_SECS: i64 = 1_790_812_800;
+pub(crate) const EPOCH_SECS: i64 = 1_790_812_800;
 
 /// A generated customer message.
 fn generated_message(rng: &mut Rng, channel: Channel, at: DateTime<Utc>) -> Message {
@@ -127,13 +128,22 @@ fn generated_message(rng: &mut Rng, channel: Channel, at: DateTime<Utc>) -> Mess
     }
 }
 
-/// Fills `store` with `count` customer tickets of one message each; returns the order numbers used.
+/// What [`populate_tickets`] stored.
+pub(super) struct TicketsFilled {
+    /// The order numbers the messages mention.
+    pub(super) orders: Vec<String>,
+    /// The tickets' numbers, oldest first.
+    pub(super) numbers: Vec<String>,
+}
+
+/// Fills `store` with `count` customer tickets of one message each.
 pub(super) async fn populate_tickets(
     store: &Store,
     rng: &mut Rng,
     count: usize,
-) -> Result<Vec<String>, DeskError> {
+) -> Result<TicketsFilled, DeskError> {
     let mut orders = Vec::new();
+    let mut numbers = Vec::with_capacity(count);
     let mut done = 0;
     while done < count {
         let mut tx = store.begin().await;
@@ -148,6 +158,7 @@ pub(super) async fn populate_tickets(
             orders.extend(message.details.order_numbers.iter().cloned());
             let number = crate::tickets::next_number(&mut tx, created)?;
             message.ticket = Some(number.0.clone());
+            numbers.push(number.0.clone());
             let ticket = Ticket {
                 number,
                 queue: queue.to_string(),
@@ -170,7 +181,65 @@ pub(super) async fn populate_tickets(
         tx.apply()?;
         done = (done + TICKETS_PER_TX).min(count);
     }
-    Ok(orders)
+    Ok(TicketsFilled { orders, numbers })
+}
+
+/// Stores one customer ticket with `count` messages (a long email thread,
+/// what a ticket view costs at its worst); returns its number.
+pub(super) async fn populate_long_ticket(
+    store: &Store,
+    rng: &mut Rng,
+    count: usize,
+) -> Result<String, DeskError> {
+    let start = Utc
+        .timestamp_opt(EPOCH_SECS, 0)
+        .single()
+        .unwrap_or_default();
+    let mut tx = store.begin().await;
+    let number = crate::tickets::next_number(&mut tx, start)?;
+    let mut first: Option<Message> = None;
+    let mut ids = Vec::with_capacity(count);
+    for i in 0..count {
+        let at = start + chrono::Duration::minutes(i as i64);
+        let mut message = generated_message(rng, Channel::Email, at);
+        // One customer writing again and again, as a long thread does.
+        if let Some(first) = &first {
+            message.author = first.author.clone();
+        }
+        message.ticket = Some(number.0.clone());
+        tx.insert_message(&message, None);
+        ids.push(message.id);
+        first.get_or_insert(message);
+    }
+    let Some(first) = first else {
+        return Err(DeskError::Invalid("a long ticket needs a message".into()));
+    };
+    let ticket = Ticket {
+        number: number.clone(),
+        queue: "email".into(),
+        priority: Priority::High,
+        state: TicketState::Open,
+        title: first.subject.clone().unwrap_or_default(),
+        requester: first.author.id.clone(),
+        messages: ids,
+        assignee: Some("agent01".into()),
+        created_at: start,
+        updated_at: start + chrono::Duration::minutes(count as i64),
+        incident: None,
+    };
+    crate::tickets::insert_new(&mut tx, &ticket);
+    tx.apply()?;
+    Ok(number.0)
+}
+
+/// What [`populate_drafts`] stored.
+pub(super) struct DraftsFilled {
+    /// Every draft, oldest first.
+    pub(super) ids: Vec<DraftId>,
+    /// Those a reviewer can approve (proposed or edited).
+    pub(super) approvable: Vec<DraftId>,
+    /// The incident tickets' numbers.
+    pub(super) incidents: Vec<String>,
 }
 
 /// Opens the incident tickets and drafts `count` replies: 70 % for
@@ -179,7 +248,7 @@ pub(super) async fn populate_drafts(
     store: &Store,
     rng: &mut Rng,
     count: usize,
-) -> Result<Vec<DraftId>, DeskError> {
+) -> Result<DraftsFilled, DeskError> {
     let start = Utc
         .timestamp_opt(EPOCH_SECS, 0)
         .single()
@@ -195,6 +264,7 @@ pub(super) async fn populate_drafts(
     }
     tx.apply()?;
     let mut ids = Vec::with_capacity(count);
+    let mut approvable = Vec::new();
     let mut tx = store.begin().await;
     for i in 0..count {
         let at = start + chrono::Duration::minutes(i as i64 * 7);
@@ -222,13 +292,20 @@ pub(super) async fn populate_drafts(
         tx.put_draft(&draft)?;
         tx.set_incident_cover(&namespace, message.id, draft.id);
         ids.push(draft.id);
+        if matches!(draft.state, DraftState::Proposed | DraftState::Edited) {
+            approvable.push(draft.id);
+        }
         if i % 1_000 == 999 {
             tx.apply()?;
             tx = store.begin().await;
         }
     }
     tx.apply()?;
-    Ok(ids)
+    Ok(DraftsFilled {
+        ids,
+        approvable,
+        incidents,
+    })
 }
 
 fn incident_ticket(number: &TicketNumber, i: usize, at: DateTime<Utc>) -> Ticket {

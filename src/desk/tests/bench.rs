@@ -13,7 +13,7 @@ async fn the_benchmark_measures_every_call_on_a_small_store() {
     };
     let figures = bench_desk(dir.path(), &args).await.expect("bench");
     println!("{figures}");
-    assert_eq!(figures.latencies.len(), 19);
+    assert_eq!(figures.latencies.len(), 20);
     for latency in &figures.latencies {
         assert!(latency.p50 <= latency.p95 && latency.p99 <= latency.max);
         // On 3,000 tickets the narrowest filter may rightly find nothing.

@@ -6,17 +6,19 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::actor;
+use super::blocking::blocking_json;
 use super::errors::ApiError;
 use crate::auth::{Identity, Permission};
-use crate::desk::{DraftQuery, Resolution, SearchQuery, TicketQuery};
-use crate::model::{DraftId, TicketState};
+use crate::desk::{Actor, DeskError, DraftQuery, Resolution, SearchQuery, TicketQuery};
+use crate::model::{Draft, DraftId, TicketState};
 use crate::web::AppState;
 
 /// The `/api/desk/` routes.
@@ -36,9 +38,40 @@ pub fn routes() -> Router<AppState> {
         .route("/api/desk/drafts/{id}/reassign", post(draft_reassign))
         .route("/api/desk/drafts/{id}/resolve", post(draft_resolve))
         .route("/api/desk/search", get(search))
+        .route("/api/desk/audit", get(audit))
 }
 
 type ApiResult = Result<Json<Value>, ApiError>;
+
+/// A read's answer: JSON made on the blocking pool.
+type ReadResult = Result<Response, ApiError>;
+
+/// Checks `permission`, then runs `read` (synchronous store reads) off the
+/// async threads and answers its value as JSON.
+async fn read<T, F>(identity: &Identity, permission: Permission, read: F) -> ReadResult
+where
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    T: Serialize,
+{
+    identity.require(permission)?;
+    blocking_json(read).await
+}
+
+/// What a change starts from: `permission` checked, then the JSON body read;
+/// the actor is who the audit log names.
+fn change<B: DeserializeOwned>(
+    identity: &Identity,
+    permission: Permission,
+    bytes: &Bytes,
+) -> Result<(Actor, B), ApiError> {
+    identity.require(permission)?;
+    Ok((actor(identity), body(bytes)?))
+}
+
+/// A draft change's answer: `{"draft"}` as it is now.
+fn drafted(changed: Result<Draft, DeskError>) -> ApiResult {
+    Ok(Json(json!({ "draft": changed? })))
+}
 
 /// A JSON body; an empty body reads as `{}` so `approve` needs none.
 fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
@@ -61,9 +94,11 @@ async fn tickets(
     identity: Identity,
     State(state): State<AppState>,
     Query(query): Query<TicketQuery>,
-) -> ApiResult {
-    identity.require(Permission::ViewTickets)?;
-    Ok(Json(json!(state.desk.tickets(&query)?)))
+) -> ReadResult {
+    read(&identity, Permission::ViewTickets, move || {
+        Ok(state.desk.tickets(&query)?)
+    })
+    .await
 }
 
 /// `GET /api/desk/tickets/{number}`.
@@ -71,9 +106,11 @@ async fn ticket(
     identity: Identity,
     State(state): State<AppState>,
     Path(number): Path<String>,
-) -> ApiResult {
-    identity.require(Permission::ViewTickets)?;
-    Ok(Json(json!(state.desk.ticket(&number)?)))
+) -> ReadResult {
+    read(&identity, Permission::ViewTickets, move || {
+        Ok(state.desk.ticket(&number)?)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -90,11 +127,10 @@ async fn ticket_state(
     Path(number): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    identity.require(Permission::WorkTickets)?;
-    let b: StateBody = body(&bytes)?;
+    let (who, b): (_, StateBody) = change(&identity, Permission::WorkTickets, &bytes)?;
     let now = state
         .desk
-        .set_ticket_state(&actor(&identity), &number, b.state, b.expected)
+        .set_ticket_state(&who, &number, b.state, b.expected)
         .await?;
     Ok(Json(json!({ "number": number, "state": now })))
 }
@@ -112,12 +148,11 @@ async fn ticket_assign(
     Path(number): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    identity.require(Permission::WorkTickets)?;
-    let b: AssignBody = body(&bytes)?;
+    let (who, b): (_, AssignBody) = change(&identity, Permission::WorkTickets, &bytes)?;
     let assignee = b.assignee.filter(|a| !a.trim().is_empty());
     state
         .desk
-        .assign_ticket(&actor(&identity), &number, assignee.as_deref())
+        .assign_ticket(&who, &number, assignee.as_deref())
         .await?;
     Ok(Json(json!({ "number": number, "assignee": assignee })))
 }
@@ -134,12 +169,8 @@ async fn ticket_note(
     Path(number): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    identity.require(Permission::WorkTickets)?;
-    let b: TextBody = body(&bytes)?;
-    let id = state
-        .desk
-        .add_note(&actor(&identity), &number, &b.body)
-        .await?;
+    let (who, b): (_, TextBody) = change(&identity, Permission::WorkTickets, &bytes)?;
+    let id = state.desk.add_note(&who, &number, &b.body).await?;
     Ok(Json(json!({ "number": number, "note": id.to_string() })))
 }
 
@@ -150,12 +181,8 @@ async fn ticket_reply(
     Path(number): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    identity.require(Permission::WorkTickets)?;
-    let b: TextBody = body(&bytes)?;
-    let id = state
-        .desk
-        .reply_by_email(&actor(&identity), &number, &b.body)
-        .await?;
+    let (who, b): (_, TextBody) = change(&identity, Permission::WorkTickets, &bytes)?;
+    let id = state.desk.reply_by_email(&who, &number, &b.body).await?;
     Ok(Json(json!({ "number": number, "outbox": id.to_string() })))
 }
 
@@ -164,9 +191,11 @@ async fn drafts(
     identity: Identity,
     State(state): State<AppState>,
     Query(query): Query<DraftQuery>,
-) -> ApiResult {
-    identity.require(Permission::ViewDrafts)?;
-    Ok(Json(json!(state.desk.drafts(&query)?)))
+) -> ReadResult {
+    read(&identity, Permission::ViewDrafts, move || {
+        Ok(state.desk.drafts(&query)?)
+    })
+    .await
 }
 
 /// `GET /api/desk/drafts/{id}`.
@@ -174,9 +203,11 @@ async fn draft(
     identity: Identity,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> ApiResult {
-    identity.require(Permission::ViewDrafts)?;
-    Ok(Json(json!(state.desk.draft(draft_id(&id)?)?)))
+) -> ReadResult {
+    read(&identity, Permission::ViewDrafts, move || {
+        Ok(state.desk.draft(draft_id(&id)?)?)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -192,18 +223,14 @@ async fn draft_edit(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    identity.require(Permission::EditDrafts)?;
-    let b: EditBody = body(&bytes)?;
-    let draft = state
-        .desk
-        .edit_draft(
-            &actor(&identity),
-            draft_id(&id)?,
-            &b.body,
-            b.expected_updated_at,
-        )
-        .await?;
-    Ok(Json(json!({ "draft": draft })))
+    let (who, b): (_, EditBody) = change(&identity, Permission::EditDrafts, &bytes)?;
+    let id = draft_id(&id)?;
+    drafted(
+        state
+            .desk
+            .edit_draft(&who, id, &b.body, b.expected_updated_at)
+            .await,
+    )
 }
 
 /// `POST …/approve`: a second approval changes nothing (200 with the draft
@@ -214,11 +241,8 @@ async fn draft_approve(
     Path(id): Path<String>,
 ) -> ApiResult {
     identity.require(Permission::ApproveDrafts)?;
-    let draft = state
-        .desk
-        .approve_draft(&actor(&identity), draft_id(&id)?)
-        .await?;
-    Ok(Json(json!({ "draft": draft })))
+    let id = draft_id(&id)?;
+    drafted(state.desk.approve_draft(&actor(&identity), id).await)
 }
 
 #[derive(Deserialize)]
@@ -233,13 +257,13 @@ async fn draft_reject(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    identity.require(Permission::EditDrafts)?;
-    let b: RejectBody = body(&bytes)?;
-    let draft = state
-        .desk
-        .reject_draft(&actor(&identity), draft_id(&id)?, &b.reason)
-        .await?;
-    Ok(Json(json!({ "draft": draft })))
+    let (who, b): (_, RejectBody) = change(&identity, Permission::EditDrafts, &bytes)?;
+    drafted(
+        state
+            .desk
+            .reject_draft(&who, draft_id(&id)?, &b.reason)
+            .await,
+    )
 }
 
 /// `POST …/reassign` `{"assignee": name | null}`.
@@ -249,14 +273,15 @@ async fn draft_reassign(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    identity.require(Permission::EditDrafts)?;
-    let b: AssignBody = body(&bytes)?;
+    let (who, b): (_, AssignBody) = change(&identity, Permission::EditDrafts, &bytes)?;
     let assignee = b.assignee.filter(|a| !a.trim().is_empty());
-    let draft = state
-        .desk
-        .reassign_draft(&actor(&identity), draft_id(&id)?, assignee.as_deref())
-        .await?;
-    Ok(Json(json!({ "draft": draft })))
+    let id = draft_id(&id)?;
+    drafted(
+        state
+            .desk
+            .reassign_draft(&who, id, assignee.as_deref())
+            .await,
+    )
 }
 
 #[derive(Deserialize)]
@@ -271,13 +296,13 @@ async fn draft_resolve(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    identity.require(Permission::ResolveUncertain)?;
-    let b: ResolveBody = body(&bytes)?;
-    let draft = state
-        .desk
-        .resolve_uncertain(&actor(&identity), draft_id(&id)?, b.resolution)
-        .await?;
-    Ok(Json(json!({ "draft": draft })))
+    let (who, b): (_, ResolveBody) = change(&identity, Permission::ResolveUncertain, &bytes)?;
+    drafted(
+        state
+            .desk
+            .resolve_uncertain(&who, draft_id(&id)?, b.resolution)
+            .await,
+    )
 }
 
 /// `GET /api/desk/search?q=&kind=&limit=`.
@@ -285,7 +310,20 @@ async fn search(
     identity: Identity,
     State(state): State<AppState>,
     Query(query): Query<SearchQuery>,
+) -> ReadResult {
+    read(&identity, Permission::ViewTickets, move || {
+        Ok(state.desk.search(&query)?)
+    })
+    .await
+}
+
+/// `GET /api/desk/audit?before=&limit=&actor=&action=&subject=` (admins):
+/// the audit log across subjects, newest first (`pages_admin.rs`).
+async fn audit(
+    identity: Identity,
+    State(state): State<AppState>,
+    Query(query): Query<super::pages_admin::AuditQuery>,
 ) -> ApiResult {
-    identity.require(Permission::ViewTickets)?;
-    Ok(Json(json!(state.desk.search(&query)?)))
+    identity.require(Permission::Admin)?;
+    Ok(Json(super::pages_admin::audit_json(&state, &query)?))
 }

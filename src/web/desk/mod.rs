@@ -2,13 +2,16 @@
 //! the JSON API (`api.rs`) over the same [`crate::desk::Desk`] calls and
 //! the same permission checks. `convert.rs` turns desk results into the
 //! pages' view structs; `errors.rs` maps desk and auth failures to Chinese
-//! error pages or `{"error"}` JSON.
+//! error pages or `{"error"}` JSON. `blocking.rs` runs the desk's
+//! synchronous store reads (and the rendering after them) on tokio's
+//! blocking pool, so a big ticket never holds an async worker.
 //!
 //! Forms answer a success with a 303 back to the page and `?ok=<code>`;
 //! the code (never free text, so a link cannot put words on our page) is
 //! shown as a flash by [`shell`].
 
 mod api;
+mod blocking;
 mod convert;
 mod errors;
 mod pages_admin;
@@ -100,6 +103,7 @@ fn flash_text(code: &str) -> Option<&'static str> {
     Some(match code {
         "edited" => "草稿已保存。",
         "approved" => "草稿已批准，将由发布程序发送。",
+        "already_approved" => "这条草稿已由其他审核员批准（见「批准人」），没有重复批准。",
         "rejected" => "草稿已驳回。",
         "reassigned" => "草稿已重新分配。",
         "resolved" => "已记录发送结果。",

@@ -4,10 +4,11 @@
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::blocking::blocking_page;
 use super::errors::{PageError, desk_text};
 use super::{FlashParams, actor, convert, done, field, shell};
 use crate::auth::{Identity, Permission};
@@ -44,23 +45,24 @@ pub async fn list(
         cursor: params.cursor.clone(),
         limit: None,
     };
-    let page = state
-        .desk
-        .drafts(&query)
-        .map_err(|e| PageError::desk(&shell, &e, paths::DRAFTS))?;
-    let people = convert::people(&state.auth, Permission::EditDrafts);
-    let mut view = convert::drafts_page(&page, &tab, params.cursor.is_some(), &people);
-    // One read per incident group on the page: whether it is firing, how big.
-    for group in &mut view.groups {
-        if let Some(incident) = group.incident.as_mut()
-            && let Ok(Some(ticket)) = state.store.ticket(&incident.number)
-            && let Some(details) = ticket.incident
-        {
-            incident.firing = details.resolved_at.is_none();
-            incident.members = details.members;
+    let paged = params.cursor.is_some();
+    blocking_page(&shell, paths::DRAFTS, StatusCode::OK, move |shell| {
+        let page = state.desk.drafts(&query)?;
+        let people = convert::people(&state.auth, Permission::EditDrafts);
+        let mut view = convert::drafts_page(&page, &tab, paged, &people);
+        // One read per incident group on the page: whether it is firing, how big.
+        for group in &mut view.groups {
+            if let Some(incident) = group.incident.as_mut()
+                && let Ok(Some(ticket)) = state.store.ticket(&incident.number)
+                && let Some(details) = ticket.incident
+            {
+                incident.firing = details.resolved_at.is_none();
+                incident.members = details.members;
+            }
         }
-    }
-    Ok(Html(drafts_page(&shell, &view).into_string()).into_response())
+        Ok(drafts_page(shell, &view))
+    })
+    .await
 }
 
 /// `GET /drafts/{id}`.
@@ -74,24 +76,23 @@ pub async fn show(
     identity
         .require(Permission::ViewDrafts)
         .map_err(|e| PageError::auth(&shell, &e))?;
-    render(&state, &shell, &id, StatusCode::OK)
+    render(state, &shell, &id, StatusCode::OK).await
 }
 
 /// The draft page with `status` (a form error re-renders it with its flash).
-fn render(
-    state: &AppState,
+async fn render(
+    state: AppState,
     shell: &Shell,
     id: &str,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let draft_id = parse_id(shell, id)?;
-    let view = state
-        .desk
-        .draft(draft_id)
-        .map_err(|e| PageError::desk(shell, &e, paths::DRAFTS))?;
-    let reviewers = convert::people(&state.auth, Permission::EditDrafts);
-    let page = convert::draft_page(&view, reviewers);
-    Ok((status, Html(draft_page(shell, &page).into_string())).into_response())
+    blocking_page(shell, paths::DRAFTS, status, move |shell| {
+        let view = state.desk.draft(draft_id)?;
+        let reviewers = convert::people(&state.auth, Permission::EditDrafts);
+        Ok(draft_page(shell, &convert::draft_page(&view, reviewers)))
+    })
+    .await
 }
 
 /// A draft id from the path; a malformed one is a 404 like a missing one.
@@ -161,6 +162,13 @@ pub async fn act(
     };
     let path = paths::draft(&id);
     match result {
+        // Two reviewers approving together: the second is told it was
+        // someone else's approval, not led to believe it was theirs.
+        Ok(draft)
+            if action == "approve" && draft.approved_by.as_deref() != Some(who.user.as_str()) =>
+        {
+            Ok(done(&path, "already_approved"))
+        }
         Ok(_) => Ok(done(&path, flash_code(&action))),
         Err(crate::desk::DeskError::NotFound(what)) => Err(PageError::desk(
             &shell,
@@ -174,7 +182,7 @@ pub async fn act(
                 kind: FlashKind::Error,
                 text: desk_text(&e),
             });
-            render(&state, &shell, &id, status)
+            render(state, &shell, &id, status).await
         }
     }
 }

@@ -2,9 +2,11 @@
 //! the numbers that made them fire and their newest member messages.
 
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 
+use super::blocking::blocking_page;
 use super::errors::PageError;
 use super::{convert, shell};
 use crate::auth::{Identity, Permission};
@@ -44,22 +46,27 @@ pub async fn list(
     identity
         .require(Permission::ViewIncidents)
         .map_err(|e| PageError::auth(&shell, &e))?;
-    let page = state
-        .desk
-        .tickets(&TicketQuery {
-            cursor: params.cursor,
-            limit: Some(MAX_LIMIT),
-            ..TicketQuery::default()
-        })
-        .map_err(|e| PageError::desk(&shell, &e, paths::INCIDENTS))?;
+    blocking_page(&shell, paths::INCIDENTS, StatusCode::OK, move |shell| {
+        Ok(incidents_page(
+            shell,
+            &incident_rows(&state, params.cursor)?,
+        ))
+    })
+    .await
+}
+
+/// The incident tickets among one page of the queue (store reads: called
+/// on the blocking pool).
+fn incident_rows(state: &AppState, cursor: Option<String>) -> Result<IncidentsPage, DeskError> {
+    let page = state.desk.tickets(&TicketQuery {
+        cursor,
+        limit: Some(MAX_LIMIT),
+        ..TicketQuery::default()
+    })?;
     let trends = state.trends.current();
     let mut incidents = Vec::new();
     for summary in page.items.iter().filter(|t| t.incident) {
-        let ticket = state
-            .desk
-            .store()
-            .ticket(&summary.number)
-            .map_err(|e| PageError::desk(&shell, &DeskError::Store(e), paths::INCIDENTS))?;
+        let ticket = state.desk.store().ticket(&summary.number)?;
         let Some(incident) = ticket.and_then(|t| t.incident) else {
             continue;
         };
@@ -79,11 +86,10 @@ pub async fn list(
     }
     // Firing first; the queue order (newest-updated) within each.
     incidents.sort_by_key(|row| !row.firing);
-    let view = IncidentsPage {
+    Ok(IncidentsPage {
         incidents,
         next: page.next,
-    };
-    Ok(Html(incidents_page(&shell, &view).into_string()).into_response())
+    })
 }
 
 /// `GET /incidents/{number}`.
@@ -96,16 +102,21 @@ pub async fn show(
     identity
         .require(Permission::ViewIncidents)
         .map_err(|e| PageError::auth(&shell, &e))?;
-    let view = state
-        .desk
-        .ticket(&number)
-        .map_err(|e| PageError::desk(&shell, &e, paths::INCIDENTS))?;
+    blocking_page(&shell, paths::INCIDENTS, StatusCode::OK, move |shell| {
+        Ok(incident_page(shell, &incident_page_view(&state, &number)?))
+    })
+    .await
+}
+
+/// One incident's page (store reads: called on the blocking pool); a
+/// ticket that is no incident is not found.
+fn incident_page_view(state: &AppState, number: &str) -> Result<IncidentPage, DeskError> {
+    let view = state.desk.ticket(number)?;
     let (Some(incident), Some(members)) = (&view.ticket.incident, &view.incident) else {
-        let missing = DeskError::NotFound(format!("事件 {number}"));
-        return Err(PageError::desk(&shell, &missing, paths::INCIDENTS));
+        return Err(DeskError::NotFound(format!("事件 {number}")));
     };
-    let page = IncidentPage {
-        number: number.clone(),
+    Ok(IncidentPage {
+        number: number.to_string(),
         title: incident.title.clone(),
         topic: incident.topic.clone(),
         firing: incident.resolved_at.is_none(),
@@ -126,6 +137,5 @@ pub async fn show(
         members_total: members.total,
         members_next: None,
         drafts: Vec::new(),
-    };
-    Ok(Html(incident_page(&shell, &page).into_string()).into_response())
+    })
 }

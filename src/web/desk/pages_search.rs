@@ -1,9 +1,11 @@
 //! `GET /search?q=&kind=`: by ticket number, order number or author.
 
 use axum::extract::{Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 
+use super::blocking::blocking_page;
 use super::errors::PageError;
 use super::{convert, shell};
 use crate::auth::{Identity, Permission};
@@ -37,24 +39,24 @@ pub async fn search(
         _ => None,
     });
     let q = params.q.trim().to_string();
-    let results = if q.is_empty() {
-        SearchResults::default()
-    } else {
-        state
-            .desk
-            .search(&SearchQuery {
-                q: q.clone(),
-                kind,
-                limit: None,
-            })
-            .map_err(|e| PageError::desk(&shell, &e, paths::SEARCH))?
-    };
-    let people = convert::people(&state.auth, Permission::WorkTickets);
     let kind_name = kind.map(|k| match k {
         SearchKind::Ticket => "ticket".to_string(),
         SearchKind::Order => "order".to_string(),
         SearchKind::Author => "author".to_string(),
     });
-    let view = convert::search_page(&q, kind_name, &results, &people);
-    Ok(Html(search_page(&shell, &view).into_string()).into_response())
+    blocking_page(&shell, paths::SEARCH, StatusCode::OK, move |shell| {
+        let results = if q.is_empty() {
+            SearchResults::default()
+        } else {
+            state.desk.search(&SearchQuery {
+                q: q.clone(),
+                kind,
+                limit: None,
+            })?
+        };
+        let people = convert::people(&state.auth, Permission::WorkTickets);
+        let view = convert::search_page(&q, kind_name, &results, &people);
+        Ok(search_page(shell, &view))
+    })
+    .await
 }

@@ -4,9 +4,10 @@
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
+use super::blocking::blocking_page;
 use super::errors::{PageError, desk_status, desk_text};
 use super::{FlashParams, actor, convert, done, field, shell};
 use crate::auth::{Identity, Permission};
@@ -58,28 +59,29 @@ pub async fn list(
         cursor: params.cursor.clone(),
         limit: None,
     };
-    let page = state
-        .desk
-        .tickets(&query)
-        .map_err(|e| PageError::desk(&shell, &e, paths::TICKETS))?;
-    let agents = convert::people(&state.auth, Permission::WorkTickets);
-    let mut queues: Vec<String> = page.items.iter().map(|t| t.queue.clone()).collect();
-    queues.extend(filter.queue.clone());
-    queues.sort();
-    queues.dedup();
-    let view = TicketsPage {
-        rows: page
-            .items
-            .iter()
-            .map(|t| convert::ticket_row(t, &agents))
-            .collect(),
-        filter,
-        queues,
-        assignees: agents,
-        next: page.next.clone(),
-        paged: params.cursor.is_some(),
-    };
-    Ok(Html(tickets_page(&shell, &view).into_string()).into_response())
+    let paged = params.cursor.is_some();
+    blocking_page(&shell, paths::TICKETS, StatusCode::OK, move |shell| {
+        let page = state.desk.tickets(&query)?;
+        let agents = convert::people(&state.auth, Permission::WorkTickets);
+        let mut queues: Vec<String> = page.items.iter().map(|t| t.queue.clone()).collect();
+        queues.extend(filter.queue.clone());
+        queues.sort();
+        queues.dedup();
+        let view = TicketsPage {
+            rows: page
+                .items
+                .iter()
+                .map(|t| convert::ticket_row(t, &agents))
+                .collect(),
+            filter,
+            queues,
+            assignees: agents,
+            next: page.next.clone(),
+            paged,
+        };
+        Ok(tickets_page(shell, &view))
+    })
+    .await
 }
 
 /// `GET /tickets/{number}`.
@@ -93,22 +95,24 @@ pub async fn show(
     identity
         .require(Permission::ViewTickets)
         .map_err(|e| PageError::auth(&shell, &e))?;
-    render(&state, &shell, &number, StatusCode::OK)
+    render(state, &shell, &number, StatusCode::OK).await
 }
 
-fn render(
-    state: &AppState,
+/// The ticket page with `status` (a form error re-renders it with its flash).
+async fn render(
+    state: AppState,
     shell: &Shell,
     number: &str,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let view = state
-        .desk
-        .ticket(number)
-        .map_err(|e| PageError::desk(shell, &e, paths::TICKETS))?;
-    let agents = convert::people(&state.auth, Permission::WorkTickets);
-    let page = convert::ticket_page(&view, agents, state.desk.mail_enabled());
-    Ok((status, Html(ticket_page(shell, &page).into_string())).into_response())
+    let number = number.to_string();
+    blocking_page(shell, paths::TICKETS, status, move |shell| {
+        let view = state.desk.ticket(&number)?;
+        let agents = convert::people(&state.auth, Permission::WorkTickets);
+        let page = convert::ticket_page(&view, agents, state.desk.mail_enabled());
+        Ok(ticket_page(shell, &page))
+    })
+    .await
 }
 
 /// `POST /tickets/{number}/{action}` (agents and admins).
@@ -161,7 +165,7 @@ pub async fn act(
                 kind: FlashKind::Error,
                 text: desk_text(&e),
             });
-            render(&state, &shell, &number, desk_status(&e))
+            render(state, &shell, &number, desk_status(&e)).await
         }
     }
 }
