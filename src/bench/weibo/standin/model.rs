@@ -110,6 +110,9 @@ pub enum WriteBehaviour {
     Hang,
     /// Publish, then answer a gateway 502: the client cannot know it worked.
     RecordThen502,
+    /// Publish, then never answer: the client is stopped (or times out)
+    /// with the comment already public.
+    RecordThenHang,
 }
 
 /// One call as the stand-in saw it.

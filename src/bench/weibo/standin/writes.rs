@@ -55,6 +55,10 @@ pub(crate) fn comment(
             publish(state, now, write, draft);
             Reply::Html502
         }
+        WriteBehaviour::RecordThenHang => {
+            publish(state, now, write, draft);
+            Reply::Hang
+        }
     }
 }
 
