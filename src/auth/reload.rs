@@ -22,25 +22,22 @@ pub async fn reload_on_hangup(
             () = stop.cancelled() => return,
             () = hangup.notified() => {}
         }
-        let path = config_path.clone();
-        // Token files are read from disk: off the async threads.
-        let loaded = tokio::task::spawn_blocking(move || crate::config::load_accounts(&path)).await;
-        match loaded {
-            Ok(Ok(config)) => {
-                let auth = auth.clone();
-                let change = tokio::task::spawn_blocking(move || auth.reload(&config)).await;
-                match change {
-                    Ok(change) => tracing::info!(
-                        added = ?change.added,
-                        removed = ?change.removed,
-                        changed = ?change.changed,
-                        api_tokens_before = change.tokens.0,
-                        api_tokens_after = change.tokens.1,
-                        "Accounts reloaded."
-                    ),
-                    Err(e) => tracing::error!(error = %e, "Accounts reload failed."),
-                }
-            }
+        let (path, target) = (config_path.clone(), auth.clone());
+        // The main file and the token files are read from disk: off the
+        // async threads, in one go.
+        let reloaded = tokio::task::spawn_blocking(move || {
+            crate::config::load_accounts(&path).map(|config| target.reload(&config))
+        })
+        .await;
+        match reloaded {
+            Ok(Ok(change)) => tracing::info!(
+                added = ?change.added,
+                removed = ?change.removed,
+                changed = ?change.changed,
+                api_tokens_before = change.tokens.0,
+                api_tokens_after = change.tokens.1,
+                "Accounts reloaded."
+            ),
             Ok(Err(problems)) => tracing::error!(
                 config = %config_path.display(),
                 problems = %problems,

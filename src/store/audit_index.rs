@@ -186,7 +186,15 @@ pub(super) fn build(db: &sled::Db) -> Result<usize, StoreError> {
             tracing::warn!(key = %String::from_utf8_lossy(&key), "Skipping a malformed audit key.");
             continue;
         };
-        let fields: EntryFields = decode(&key, &value)?;
+        // One unreadable entry must not keep the store from opening: it
+        // stays in its subject's trail, just not in the log.
+        let fields: EntryFields = match decode(&key, &value) {
+            Ok(fields) => fields,
+            Err(e) => {
+                tracing::warn!(error = %e, "Skipping an unreadable audit entry.");
+                continue;
+            }
+        };
         // The subject of the key, not of the value: it is where the reader looks.
         let line = LogLine {
             subject: String::from_utf8_lossy(subject),

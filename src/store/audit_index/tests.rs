@@ -310,6 +310,31 @@ async fn opening_a_schema_2_store_builds_the_log() {
 }
 
 #[tokio::test]
+async fn an_unreadable_audit_entry_is_left_out_of_the_log_not_fatal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let before = older_store(dir.path(), 2).await;
+    {
+        let store = reopen(dir.path());
+        store
+            .db()
+            .insert(
+                keys::audit("d1", uuid::Uuid::now_v7()),
+                b"{not json".as_slice(),
+            )
+            .expect("insert");
+        remove_prefix(&store, keys::AUDIT_LOG);
+        store
+            .db()
+            .insert(keys::SCHEMA, &2u32.to_be_bytes())
+            .expect("schema");
+        store.flush().await.expect("flush");
+    }
+    let store = reopen(dir.path());
+    assert_eq!(schema(&store), SCHEMA_VERSION.to_be_bytes());
+    assert_eq!(all_pages(&store, 100, &AuditFilter::default()), before);
+}
+
+#[tokio::test]
 async fn opening_a_schema_1_store_runs_every_migration() {
     let dir = tempfile::tempdir().expect("tempdir");
     let before = older_store(dir.path(), 1).await;
