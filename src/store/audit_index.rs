@@ -13,7 +13,8 @@
 //! entry itself (whose before/after can hold a whole draft's text); only the
 //! entries shown are read from `audit/`.
 //!
-//! Schema 2 → 3 builds the log from the `audit/` keys ([`build`]).
+//! Schema 2 → 3 builds the log from the `audit/` keys ([`build`]);
+//! `Store::rebuild_desk_indexes` rebuilds it the same way.
 
 use std::borrow::Cow;
 

@@ -1,12 +1,14 @@
 //! Building the desk's indexes for a store written before they existed
-//! (schema 1 → 2): the ticket list, the review queue and the searches.
+//! (schema 1 → 2): the ticket list (with its incident dimension), the
+//! review queue and the searches. `Store::rebuild_desk_indexes` also
+//! rebuilds the time-ordered audit log (`audit_index.rs`).
 //!
 //! The migration first removes whatever index entries are there, then
 //! writes them from the records, in batches of [`BATCH_KEYS`]; the schema
 //! version moves on only after it finished, so a crash midway simply runs
 //! it again on the next open.
 
-use super::{StoreError, draft_index, keys, search_index, ticket_index};
+use super::{StoreError, audit_index, draft_index, keys, search_index, ticket_index};
 
 /// Keys per sled batch while building.
 const BATCH_KEYS: usize = 10_000;
@@ -69,14 +71,18 @@ impl BatchSink {
 }
 
 impl super::Store {
-    /// Rebuilds the desk's indexes from the records, holding the writer
-    /// lock so no batch lands halfway; returns the keys written. For
-    /// operators (an index suspected wrong) and the benchmark.
+    /// Rebuilds the desk's indexes and the time-ordered audit log from the
+    /// records, holding the writer lock so no batch lands halfway; returns
+    /// the keys written. For operators (an index suspected wrong) and the
+    /// benchmark.
     pub async fn rebuild_desk_indexes(&self) -> Result<usize, StoreError> {
         let _writer = self.inner.write_lock.lock().await;
-        let written = build_desk_indexes(self.db())?;
+        let desk = build_desk_indexes(self.db())?;
+        // Not part of `build_desk_indexes`: the 1 → 2 migration must not
+        // build the log that the 2 → 3 step builds right after it.
+        let log = audit_index::build(self.db())?;
         self.sync().await?;
-        Ok(written)
+        Ok(desk + log)
     }
 }
 

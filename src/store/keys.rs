@@ -75,12 +75,13 @@ pub const DIGEST_DAY: &[u8] = b"meta/digest/";
 /// JSON `Session`): the id itself is only in the browser's cookie.
 pub const SESSION: &[u8] = b"session/";
 
-/// Prefix of the ticket list index (`tix/`), three dimensions sharing one
+/// Prefix of the ticket list index (`tix/`), four dimensions sharing one
 /// order (newest `updated_at` first, then number), each value the ticket's
 /// JSON `TicketSummary` (`ticket_index.rs`):
 /// `tix/sq/` ‖ state ‖ `/` ‖ queue ‖ 0 ‖ time ‖ number (every ticket),
 /// `tix/as/` ‖ assignee ‖ 0 ‖ time ‖ number (assigned ones),
-/// `tix/pr/` ‖ priority ‖ `/` ‖ time ‖ number (all but `normal`).
+/// `tix/pr/` ‖ priority ‖ `/` ‖ time ‖ number (all but `normal`),
+/// `tix/in/` ‖ `0` firing or `1` resolved ‖ `/` ‖ time ‖ number (incidents).
 pub const TICKET_INDEX: &[u8] = b"tix/";
 /// The (state, queue) dimension of the ticket list index.
 pub const TICKET_BY_STATE_QUEUE: &[u8] = b"tix/sq/";
@@ -88,6 +89,9 @@ pub const TICKET_BY_STATE_QUEUE: &[u8] = b"tix/sq/";
 pub const TICKET_BY_ASSIGNEE: &[u8] = b"tix/as/";
 /// The priority dimension of the ticket list index.
 pub const TICKET_BY_PRIORITY: &[u8] = b"tix/pr/";
+/// The incident dimension of the ticket list index: one ascending scan
+/// lists the firing incidents (`0`) before the resolved ones (`1`).
+pub const TICKET_BY_INCIDENT: &[u8] = b"tix/in/";
 /// Prefix of the review queue (`dq/` ‖ state ‖ `/` ‖ group ‖ 0 ‖ draft uuid →
 /// empty), every state: drafts of one incident are adjacent (`draft_index.rs`).
 pub const DRAFT_QUEUE: &[u8] = b"dq/";
@@ -351,6 +355,12 @@ pub fn ticket_priority_prefix(priority: &str) -> Vec<u8> {
     join(TICKET_BY_PRIORITY, &[priority.as_bytes(), b"/"])
 }
 
+/// Prefix of the incidents still firing (`resolved` false) or resolved.
+pub fn ticket_incident_prefix(resolved: bool) -> Vec<u8> {
+    let flag: &[u8] = if resolved { b"1" } else { b"0" };
+    join(TICKET_BY_INCIDENT, &[flag, b"/"])
+}
+
 /// The part of every ticket index key after its prefix: the order (and the cursor).
 pub fn ticket_order(at: chrono::DateTime<chrono::Utc>, number: &str) -> Vec<u8> {
     join(&newest_first(at), &[number.as_bytes()])
@@ -481,6 +491,17 @@ mod tests {
             !ticket_state_queue_prefix("new", "email2")
                 .starts_with(&ticket_state_queue_prefix("new", "email"))
         );
+    }
+
+    #[test]
+    fn firing_incidents_sort_before_resolved_ones_whatever_their_time() {
+        let early = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let late = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let firing_old = [ticket_incident_prefix(false), ticket_order(early, "1")].concat();
+        let resolved_new = [ticket_incident_prefix(true), ticket_order(late, "2")].concat();
+        assert!(firing_old < resolved_new);
+        assert!(firing_old.starts_with(TICKET_BY_INCIDENT));
+        assert!(TICKET_BY_INCIDENT.starts_with(TICKET_INDEX));
     }
 
     #[test]

@@ -177,3 +177,151 @@ async fn large_raw_inputs_go_to_separate_packs_and_read_back_exactly() {
     let packs = store.db().scan_prefix(keys::RAW_PACK).count();
     assert_eq!(packs, 2, "a pack is closed before it passes 4 MiB");
 }
+
+fn incident_ticket(
+    number: &str,
+    incident: bool,
+    updated_at: chrono::DateTime<Utc>,
+    resolved_at: Option<chrono::DateTime<Utc>>,
+) -> crate::model::Ticket {
+    use crate::model::{Incident, Priority, Ticket, TicketNumber, TicketState};
+    Ticket {
+        number: TicketNumber(number.into()),
+        queue: "incident".into(),
+        priority: Priority::High,
+        state: TicketState::Open,
+        title: "支付失败".into(),
+        requester: "trend:pay".into(),
+        messages: vec![],
+        assignee: None,
+        created_at: updated_at,
+        updated_at,
+        incident: incident.then(|| Incident {
+            topic: format!("topic-{number}"),
+            title: "支付失败".into(),
+            onset: updated_at,
+            fired_at: updated_at,
+            count: 12,
+            baseline: 1.5,
+            p_value: 1e-6,
+            window_minutes: 30,
+            members: 12,
+            drafts: 0,
+            resolved_at,
+        }),
+    }
+}
+
+async fn put_tickets(store: &Store, tickets: &[crate::model::Ticket]) {
+    let mut tx = store.begin().await;
+    for ticket in tickets {
+        tx.put_ticket(ticket);
+    }
+    tx.commit().await.expect("commit");
+}
+
+/// Every incident, following `next` with pages of `limit`.
+fn all_incidents(store: &Store, limit: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let page = store.incident_page(after.as_deref(), limit).expect("page");
+        assert!(page.items.len() <= limit);
+        out.extend(page.items.into_iter().map(|t| t.number));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return out,
+        }
+    }
+}
+
+fn incident_index_keys(store: &Store) -> usize {
+    store.db().scan_prefix(keys::TICKET_BY_INCIDENT).count()
+}
+
+#[tokio::test]
+async fn a_resolved_incident_moves_behind_the_firing_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(dir.path());
+    let t0 = Utc::now() - chrono::Duration::hours(1);
+    let at = |minutes: i64| t0 + chrono::Duration::minutes(minutes);
+    put_tickets(
+        &store,
+        &[
+            incident_ticket("20261128-000001", true, at(1), None),
+            incident_ticket("20261128-000002", true, at(2), None),
+            incident_ticket("20261128-000003", false, at(3), None),
+        ],
+    )
+    .await;
+    let page = store.incident_page(None, 10).expect("page");
+    let numbers: Vec<&str> = page.items.iter().map(|t| t.number.as_str()).collect();
+    assert_eq!(numbers, ["20261128-000002", "20261128-000001"]);
+    assert!(page.items.iter().all(|t| t.incident));
+    assert_eq!(page.next, None);
+    assert_eq!(incident_index_keys(&store), 2);
+
+    // The newer one resolves: though now the newest, it goes last.
+    put_tickets(
+        &store,
+        &[incident_ticket(
+            "20261128-000002",
+            true,
+            at(10),
+            Some(at(10)),
+        )],
+    )
+    .await;
+    assert_eq!(
+        all_incidents(&store, 10),
+        ["20261128-000001", "20261128-000002"]
+    );
+    let resolved = store.incident_page(None, 10).expect("page").items;
+    assert_eq!(resolved[1].updated_at, at(10), "the row is the new one");
+    assert_eq!(incident_index_keys(&store), 2, "the firing key is gone");
+    let firing = store
+        .db()
+        .scan_prefix(keys::ticket_incident_prefix(false))
+        .count();
+    assert_eq!(firing, 1);
+
+    // The non-incident ticket is listed elsewhere, never here.
+    let all = store
+        .ticket_page(&TicketIndexFilter::default(), None, 10)
+        .expect("tickets");
+    assert_eq!(all.items.len(), 3);
+    assert!(!all_incidents(&store, 10).contains(&"20261128-000003".to_string()));
+}
+
+#[tokio::test]
+async fn incident_pages_list_each_incident_once_firing_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(dir.path());
+    let t0 = Utc::now() - chrono::Duration::hours(1);
+    let at = |minutes: i64| t0 + chrono::Duration::minutes(minutes);
+    put_tickets(
+        &store,
+        &[
+            incident_ticket("20261128-000001", true, at(1), Some(at(1))),
+            incident_ticket("20261128-000002", true, at(2), None),
+            incident_ticket("20261128-000003", true, at(3), Some(at(3))),
+            incident_ticket("20261128-000004", false, at(4), None),
+            incident_ticket("20261128-000005", true, at(5), None),
+            incident_ticket("20261128-000006", true, at(6), None),
+        ],
+    )
+    .await;
+    assert_eq!(
+        all_incidents(&store, 2),
+        [
+            "20261128-000006",
+            "20261128-000005",
+            "20261128-000002",
+            "20261128-000003",
+            "20261128-000001",
+        ]
+    );
+    let first = store.incident_page(None, 2).expect("page");
+    assert_eq!(first.items.len(), 2);
+    assert!(first.next.is_some());
+}

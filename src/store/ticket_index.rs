@@ -6,7 +6,10 @@
 //! `u64::MAX - updated ms` (BE) ‖ number, so any of them merge:
 //! * `tix/sq/` ‖ state ‖ `/` ‖ queue ‖ 0 ‖ order: every ticket, once;
 //! * `tix/as/` ‖ assignee ‖ 0 ‖ order: assigned tickets only;
-//! * `tix/pr/` ‖ priority ‖ `/` ‖ order: every priority but `normal`.
+//! * `tix/pr/` ‖ priority ‖ `/` ‖ order: every priority but `normal`;
+//! * `tix/in/` ‖ `0` (firing) or `1` (resolved) ‖ `/` ‖ order: incident
+//!   tickets only, so the incident list is one ascending range, firing first,
+//!   however few incidents hide among the tickets.
 //!
 //! Why not one key per dimension plus an "all" list: every follow-up
 //! message moves `updated_at` and so rewrites all of a ticket's keys in the
@@ -20,6 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::index_scan::{Direction, IndexPage, MergedScan, collect_page};
+use super::indexes::BatchSink;
 use super::{Store, StoreError, Tx, decode, encode, keys};
 use crate::model::{Priority, Ticket, TicketState};
 
@@ -133,6 +137,16 @@ pub(super) struct Placement {
     #[serde(default)]
     assignee: Option<String>,
     updated_at: DateTime<Utc>,
+    #[serde(default)]
+    incident: Option<IncidentPlacement>,
+}
+
+/// The one field of an incident its index key depends on; the rest of the
+/// incident record is skipped unread.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct IncidentPlacement {
+    #[serde(default)]
+    resolved_at: Option<DateTime<Utc>>,
 }
 
 impl Placement {
@@ -144,13 +158,22 @@ impl Placement {
             priority: ticket.priority,
             assignee: ticket.assignee.clone(),
             updated_at: ticket.updated_at,
+            incident: ticket.incident.as_ref().map(|i| IncidentPlacement {
+                resolved_at: i.resolved_at,
+            }),
         }
+    }
+
+    /// The ticket's key in the incident dimension; None for other tickets.
+    fn incident_key(&self, order: &[u8]) -> Option<Vec<u8>> {
+        let resolved = self.incident.as_ref()?.resolved_at.is_some();
+        Some([keys::ticket_incident_prefix(resolved).as_slice(), order].concat())
     }
 
     /// The ticket's index keys.
     pub(super) fn keys(&self) -> Vec<Vec<u8>> {
         let order = keys::ticket_order(self.updated_at, &self.number);
-        let mut out = Vec::with_capacity(3);
+        let mut out = Vec::with_capacity(4);
         out.push(
             [
                 keys::ticket_state_queue_prefix(self.state.as_str(), &self.queue),
@@ -161,9 +184,11 @@ impl Placement {
         if let Some(assignee) = &self.assignee {
             out.push([keys::ticket_assignee_prefix(assignee), order.clone()].concat());
         }
+        let incident = self.incident_key(&order);
         if self.priority != Priority::Normal {
             out.push([keys::ticket_priority_prefix(self.priority.as_str()), order].concat());
         }
+        out.extend(incident);
         out
     }
 }
@@ -219,6 +244,21 @@ impl Store {
         collect_page(scan, limit, TICKET_SCAN_BUDGET, |order, value| {
             let row: TicketSummary = decode(order, value)?;
             Ok(filter.matches(&row).then_some(row))
+        })
+    }
+
+    /// One page of incident tickets: the firing ones, then the resolved
+    /// ones, each newest `updated_at` first, starting strictly after the
+    /// cursor `after` (a page's `next`).
+    pub fn incident_page(
+        &self,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<IndexPage<TicketSummary>, StoreError> {
+        let prefixes = [keys::TICKET_BY_INCIDENT.to_vec()];
+        let scan = MergedScan::open(self, &prefixes, after, Direction::Ascending)?;
+        collect_page(scan, limit, TICKET_SCAN_BUDGET, |order, value| {
+            decode(order, value).map(Some)
         })
     }
 
@@ -340,10 +380,7 @@ impl Store {
 
 /// Writes the index entries of every stored ticket into `batch` (the
 /// migration that builds the index for a store written without it).
-pub(super) fn rebuild(
-    db: &sled::Db,
-    sink: &mut super::indexes::BatchSink,
-) -> Result<(), StoreError> {
+pub(super) fn rebuild(db: &sled::Db, sink: &mut BatchSink) -> Result<(), StoreError> {
     for item in db.scan_prefix(keys::TICKET) {
         let (key, value) = item?;
         let ticket: Ticket = decode(&key, &value)?;
@@ -353,4 +390,36 @@ pub(super) fn rebuild(
         }
     }
     Ok(())
+}
+
+/// Schema 3 → 4: writes the incident entries (`tix/in/`) of every stored
+/// incident ticket; returns the keys written. Entries already there are
+/// removed first, so running it again (a crash midway) gives the same index.
+pub(super) fn build_incident_index(db: &sled::Db) -> Result<usize, StoreError> {
+    let started = std::time::Instant::now();
+    let mut sink = BatchSink::default();
+    for key in db.scan_prefix(keys::TICKET_BY_INCIDENT).keys() {
+        sink.remove(db, key?)?;
+    }
+    sink.flush(db)?;
+    sink.written = 0;
+    for item in db.scan_prefix(keys::TICKET) {
+        let (key, value) = item?;
+        // The placement alone tells most tickets (no incident) apart
+        // without building their message lists.
+        let placement: Placement = decode(&key, &value)?;
+        let order = keys::ticket_order(placement.updated_at, &placement.number);
+        let Some(index_key) = placement.incident_key(&order) else {
+            continue;
+        };
+        let ticket: Ticket = decode(&key, &value)?;
+        sink.put(db, index_key, encode(&TicketSummary::of(&ticket)))?;
+    }
+    sink.flush(db)?;
+    tracing::info!(
+        keys = sink.written,
+        seconds = started.elapsed().as_secs_f64(),
+        "Built the incident index."
+    );
+    Ok(sink.written)
 }

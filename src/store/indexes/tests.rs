@@ -222,3 +222,151 @@ async fn opening_a_store_written_without_indexes_builds_them() {
     assert_eq!(index_keys(&store), keys_before);
     assert_eq!(answers(&store, draft, &ticket), before);
 }
+
+fn incident_ticket(number: &str, minutes_ago: i64, resolved: bool) -> Ticket {
+    let at = Utc::now() - Duration::minutes(minutes_ago);
+    Ticket {
+        number: TicketNumber(number.into()),
+        queue: "incident".into(),
+        priority: Priority::High,
+        state: TicketState::Open,
+        title: "支付失败".into(),
+        requester: "trend:pay".into(),
+        messages: vec![],
+        assignee: None,
+        created_at: at,
+        updated_at: at,
+        incident: Some(crate::model::Incident {
+            topic: format!("topic-{number}"),
+            title: "支付失败".into(),
+            onset: at,
+            fired_at: at,
+            count: 9,
+            baseline: 1.0,
+            p_value: 1e-5,
+            window_minutes: 30,
+            members: 9,
+            drafts: 0,
+            resolved_at: resolved.then_some(at),
+        }),
+    }
+}
+
+fn incident_numbers(store: &Store) -> Vec<String> {
+    let page = store.incident_page(None, 1000).expect("incidents");
+    page.items.into_iter().map(|t| t.number).collect()
+}
+
+#[tokio::test]
+async fn opening_a_schema_3_store_builds_the_incident_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (all_before, audit_before) = {
+        let store = Store::open(dir.path(), options()).expect("open");
+        fill(&store).await;
+        let mut tx = store.begin().await;
+        tx.put_ticket(&incident_ticket("20261128-900001", 5, true));
+        tx.put_ticket(&incident_ticket("20261128-900002", 3, false));
+        tx.put_ticket(&incident_ticket("20261128-900003", 1, true));
+        tx.commit().await.expect("commit");
+        assert_eq!(incident_numbers(&store).len(), 3);
+        let all_before = numbers_all(&store);
+        let audit_before = audit_lines(&store);
+        // What a schema-3 build left behind: every index but `tix/in/`.
+        for key in store.db().scan_prefix(keys::TICKET_BY_INCIDENT).keys() {
+            store.db().remove(key.expect("key")).expect("remove");
+        }
+        store
+            .db()
+            .insert(keys::SCHEMA, &3u32.to_be_bytes())
+            .expect("schema");
+        store.flush().await.expect("flush");
+        assert!(incident_numbers(&store).is_empty());
+        (all_before, audit_before)
+    };
+    let store = crate::store::reopen_for_test(dir.path(), options());
+    let schema = store.db().get(keys::SCHEMA).expect("read").expect("schema");
+    assert_eq!(schema.as_ref(), 4u32.to_be_bytes());
+    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(
+        incident_numbers(&store),
+        ["20261128-900002", "20261128-900003", "20261128-900001"]
+    );
+    assert_eq!(
+        numbers_all(&store),
+        all_before,
+        "other dimensions untouched"
+    );
+    assert_eq!(audit_lines(&store), audit_before);
+    // Running it again (a crash midway) writes the same keys, no more.
+    assert_eq!(
+        crate::store::ticket_index::build_incident_index(store.db()).expect("again"),
+        3
+    );
+    assert_eq!(store.db().scan_prefix(keys::TICKET_BY_INCIDENT).count(), 3);
+}
+
+fn numbers_all(store: &Store) -> Vec<String> {
+    let page = store
+        .ticket_page(&TicketIndexFilter::default(), None, 1000)
+        .expect("page");
+    page.items.into_iter().map(|t| t.number).collect()
+}
+
+fn audit_lines(store: &Store) -> Vec<(Vec<u8>, Vec<u8>)> {
+    store
+        .db()
+        .scan_prefix(keys::AUDIT_LOG)
+        .map(|item| item.map(|(k, v)| (k.to_vec(), v.to_vec())).expect("line"))
+        .collect()
+}
+
+#[tokio::test]
+async fn rebuilding_the_desk_indexes_restores_lost_audit_log_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path(), options()).expect("open");
+    fill(&store).await;
+    let mut tx = store.begin().await;
+    for i in 0..10 {
+        tx.audit(&crate::store::AuditEntry {
+            at: Utc::now(),
+            actor: "wangli".into(),
+            action: "ticket.state".into(),
+            subject: format!("20261128-{i:06}"),
+            before: None,
+            after: Some(serde_json::json!({ "i": i })),
+        });
+    }
+    tx.put_ticket(&incident_ticket("20261128-900001", 2, false));
+    tx.commit().await.expect("commit");
+    let filter = crate::store::AuditFilter::default();
+    let before = store.recent_audit(None, 100, &filter).expect("audit");
+    assert_eq!(before.entries.len(), 10);
+    let lines = audit_lines(&store);
+    let index_before = index_keys(&store);
+
+    // Lose every other log line and an index entry or two.
+    for (key, _) in lines.iter().step_by(2) {
+        store.db().remove(key).expect("remove");
+    }
+    for key in store.db().scan_prefix(keys::TICKET_BY_INCIDENT).keys() {
+        store.db().remove(key.expect("key")).expect("remove");
+    }
+    assert_eq!(
+        store
+            .recent_audit(None, 100, &filter)
+            .expect("audit")
+            .entries
+            .len(),
+        5
+    );
+
+    let written = store.rebuild_desk_indexes().await.expect("rebuild");
+    assert_eq!(written, index_before + lines.len());
+    assert_eq!(audit_lines(&store), lines);
+    assert_eq!(
+        store.recent_audit(None, 100, &filter).expect("audit"),
+        before
+    );
+    assert_eq!(incident_numbers(&store), ["20261128-900001"]);
+    assert_eq!(index_keys(&store), index_before);
+}
