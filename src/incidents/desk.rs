@@ -1,5 +1,6 @@
 //! The trend detector in the writer: counts, fires, links, drafts.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -12,7 +13,7 @@ use super::view::{Published, TopicView, TrendsView};
 use crate::model::{Channel, Incident, Message, Priority};
 use crate::rules::{RuleSet, TopicRule};
 use crate::store::{Store, StoreError, Tx};
-use crate::trends::{EngineOptions, TopicSpec, TrendEngine, TrendEvent};
+use crate::trends::{EmergingTerm, EngineOptions, TopicSpec, TrendEngine, TrendEvent};
 
 /// How far a message's own time may be ahead of its arrival before the
 /// arrival time is used instead (a mail `Date` set in the future).
@@ -196,6 +197,39 @@ impl TopicDesk {
         at: DateTime<Utc>,
         report: &mut DeskReport,
     ) -> Result<(), StoreError> {
+        let topics = self.topic_views(rules, at, |topic| tx.open_incident(topic))?;
+        let emerging = self.engine.emerging(at);
+        self.new_topics.review(tx, rules, &emerging, at, report)?;
+        self.show(at, topics, emerging);
+        Ok(())
+    }
+
+    /// Publishes the state restored by [`TopicDesk::load`] as of the
+    /// detector's own clock, so `/api/trends` and the incident charts are not
+    /// empty until the next message. Opens and ends nothing: that waits for
+    /// the next message's transaction. Publishes nothing if the detector
+    /// has never seen a message.
+    pub fn publish_restored(&mut self, store: &Store, rules: &RuleSet) -> Result<(), StoreError> {
+        let Some(at) = self.engine.now() else {
+            return Ok(());
+        };
+        let open: HashMap<String, String> = store.open_incidents()?.into_iter().collect();
+        let topics = self.topic_views(rules, at, |topic| Ok(open.get(topic).cloned()))?;
+        let emerging = self.engine.emerging(at);
+        // The minute is shown already: a message later in it has nothing new to show.
+        self.published_minute = at.timestamp().div_euclid(60);
+        self.show(at, topics, emerging);
+        Ok(())
+    }
+
+    /// Every enabled topic of `rules` as of `at`; `open_incident` gives the
+    /// incident a topic has open.
+    fn topic_views(
+        &self,
+        rules: &RuleSet,
+        at: DateTime<Utc>,
+        mut open_incident: impl FnMut(&str) -> Result<Option<String>, StoreError>,
+    ) -> Result<Vec<TopicView>, StoreError> {
         let mut topics = Vec::new();
         for topic in rules.topics.iter().filter(|t| t.enabled) {
             let index = self.engine.topic_index(&topic.id);
@@ -203,7 +237,7 @@ impl TopicDesk {
                 id: topic.id.clone(),
                 title: topic.title.clone(),
                 firing: index.is_some_and(|i| self.engine.is_firing(i)),
-                incident: tx.open_incident(&topic.id)?,
+                incident: open_incident(&topic.id)?,
                 last_hour: index
                     .map(|i| self.engine.topic_series(i, at - Duration::hours(1), at))
                     .unwrap_or_default(),
@@ -218,8 +252,11 @@ impl TopicDesk {
                     .unwrap_or_default(),
             });
         }
-        let mut emerging = self.engine.emerging(at);
-        self.new_topics.review(tx, rules, &emerging, at, report)?;
+        Ok(topics)
+    }
+
+    /// Replaces what `/api/trends` shows.
+    fn show(&self, at: DateTime<Utc>, topics: Vec<TopicView>, mut emerging: Vec<EmergingTerm>) {
         emerging.truncate(50);
         self.view.publish(Published {
             as_of: Some(at),
@@ -227,7 +264,6 @@ impl TopicDesk {
             emerging,
             new_topics: self.new_topics.view(),
         });
-        Ok(())
     }
 
     /// Follows the rules in force: topics added start counting, removed

@@ -93,10 +93,13 @@ impl Pipeline {
         let (input, input_rx) = mpsc::channel(options.queue_capacity.max(1));
         let (prepared_tx, prepared_rx) = mpsc::channel(2);
         let (linked_tx, linked_rx) = mpsc::channel(2);
+        let rules: LiveRules = rules.into();
+        // The writer shows the restored trends under the titles in force at start.
+        let rules_at_start = rules.current();
         let prepare = tokio::spawn(prepare_stage(
             input_rx,
             prepared_tx,
-            rules.into(),
+            rules,
             metrics.clone(),
             options.clone(),
         ));
@@ -113,7 +116,14 @@ impl Pipeline {
         let writer = std::thread::Builder::new()
             .name("omnilisten-writer".into())
             .spawn(move || {
-                let writer = writer::run(store, linked_rx, metrics, options, acknowledger);
+                let writer = writer::run(
+                    store,
+                    linked_rx,
+                    metrics,
+                    options,
+                    acknowledger,
+                    rules_at_start,
+                );
                 handle.block_on(writer)
             })
             .map_err(|e| tracing::error!(error = %e, "Cannot start the writer thread."))

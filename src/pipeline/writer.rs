@@ -43,6 +43,7 @@ pub(super) async fn run(
     metrics: Metrics,
     options: PipelineOptions,
     acknowledger: Option<Arc<Acknowledger>>,
+    rules: Arc<RuleSet>,
 ) {
     let acknowledger = acknowledger.as_deref();
     // Pipelined group commit: while the syncer flushes, the writer goes on
@@ -53,6 +54,10 @@ pub(super) async fn run(
     let (to_sync, syncing) = mpsc::channel(SYNC_QUEUE);
     let syncer = tokio::spawn(sync_loop(store.clone(), syncing, metrics.clone()));
     let mut desk = TopicDesk::load(&store, options.trends.clone());
+    // Otherwise `/api/trends` and the incident charts stay empty until the next message.
+    if let Err(e) = desk.publish_restored(&store, &rules) {
+        tracing::warn!(error = %e, "Restored trends not shown; they will be at the next message.");
+    }
     let mut checkpointed = Instant::now();
     while let Some(batch) = input.recv().await {
         let started = Instant::now();

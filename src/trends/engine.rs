@@ -70,6 +70,11 @@ impl TrendEngine {
         self.topics.iter().position(|t| t.spec.id == id)
     }
 
+    /// The start of the newest minute of message time seen; `None` before the first message.
+    pub fn now(&self) -> Option<DateTime<Utc>> {
+        self.clock.map(minute_time)
+    }
+
     /// Whether the topic at `topic` is firing.
     pub fn is_firing(&self, topic: usize) -> bool {
         self.topics

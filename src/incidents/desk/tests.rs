@@ -79,17 +79,20 @@ async fn batch(
     report
 }
 
-#[tokio::test]
-async fn an_incident_lost_with_its_batch_is_opened_by_the_retry() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(&dir.path().join("state"), StoreOptions::default()).expect("open");
-    let rules = rules(dir.path());
-    let mut desk = TopicDesk::load(&store, TrendsView::default());
-    let start = Utc
-        .with_ymd_and_hms(2026, 12, 12, 12, 0, 0)
+fn noon() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 12, 12, 0, 0)
         .single()
-        .expect("time");
-    // Three quiet hours: five authors a minute, one refund complaint in ten minutes.
+        .expect("time")
+}
+
+/// Three quiet hours before `start`: five authors a minute, one refund
+/// complaint in ten minutes.
+async fn quiet_hours(
+    store: &Store,
+    desk: &mut TopicDesk,
+    rules: &Arc<RuleSet>,
+    start: DateTime<Utc>,
+) {
     let mut at = start - Duration::hours(3);
     let mut k = 10_000_u32;
     while at < start {
@@ -98,14 +101,24 @@ async fn an_incident_lost_with_its_batch_is_opened_by_the_retry() {
             other.text = "余额宝收益什么时候到账".into();
             other.native_id = format!("q{k}");
             k += 1;
-            batch(&store, &mut desk, &rules, other, false).await;
+            batch(store, desk, rules, other, false).await;
         }
         if (at - start).num_minutes() % 10 == 0 {
-            batch(&store, &mut desk, &rules, complaint(k + 50_000, at), false).await;
+            batch(store, desk, rules, complaint(k + 50_000, at), false).await;
             k += 1;
         }
         at += Duration::minutes(1);
     }
+}
+
+#[tokio::test]
+async fn an_incident_lost_with_its_batch_is_opened_by_the_retry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("state"), StoreOptions::default()).expect("open");
+    let rules = rules(dir.path());
+    let mut desk = TopicDesk::load(&store, TrendsView::default());
+    let start = noon();
+    quiet_hours(&store, &mut desk, &rules, start).await;
     // A burst of new authors, ten a minute, until the topic fires.
     let mut fired_with = None;
     for n in 0..200_u32 {
@@ -147,6 +160,90 @@ async fn an_incident_lost_with_its_batch_is_opened_by_the_retry() {
     let report = batch(&store, &mut desk, &rules, later, false).await;
     assert!(report.opened.is_empty());
     assert_eq!(store.open_incidents().expect("read").len(), 1);
+}
+
+#[tokio::test]
+async fn a_restarted_desk_shows_the_restored_trends_before_any_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("state"), StoreOptions::default()).expect("open");
+    let rules = rules(dir.path());
+    let view = TrendsView::default();
+    let mut desk = TopicDesk::load(&store, view.clone());
+    let start = noon();
+    quiet_hours(&store, &mut desk, &rules, start).await;
+    let mut burst = start;
+    let mut n = 0_u32;
+    while refund_incident(&store).is_none() {
+        assert!(n < 200, "the burst fires");
+        burst = start + Duration::seconds(6 * i64::from(n));
+        batch(&store, &mut desk, &rules, complaint(n, burst), false).await;
+        n += 1;
+    }
+    let number = refund_incident(&store).expect("incident");
+    // Alone at the start of its minute, the last message is published with
+    // every count, at the minute the restored desk's clock will show.
+    let last = Utc
+        .timestamp_opt((burst.timestamp().div_euclid(60) + 1) * 60, 0)
+        .single()
+        .expect("time");
+    batch(&store, &mut desk, &rules, complaint(n, last), false).await;
+    let before = view.current();
+    assert_eq!(before.as_of, Some(last));
+    let shown = &before.topics[0];
+    assert!(shown.firing);
+    assert_eq!(shown.incident.as_deref(), Some(number.as_str()));
+
+    // Shutdown, as the writer does it.
+    let mut tx = store.begin().await;
+    desk.save(&mut tx);
+    tx.commit().await.expect("commit");
+    drop(desk);
+
+    let view = TrendsView::default();
+    let mut desk = TopicDesk::load(&store, view.clone());
+    assert!(view.current().as_of.is_none());
+    desk.publish_restored(&store, &rules).expect("publish");
+    let after = view.current();
+    assert_eq!(after.as_of, Some(last));
+    assert_eq!(desk.published_minute, last.timestamp().div_euclid(60));
+    assert_eq!(after.topics.len(), 1);
+    let topic = &after.topics[0];
+    assert_eq!(topic.id, "refund");
+    assert_eq!(topic.title, "退款");
+    assert!(topic.firing);
+    assert_eq!(topic.incident.as_deref(), Some(number.as_str()));
+    assert!(topic.last_hour.iter().any(|(_, n)| *n > 0));
+    assert_eq!(topic.last_hour, shown.last_hour);
+    assert_eq!(topic.last_day, shown.last_day);
+    // Showing it opened and ended nothing.
+    assert_eq!(
+        store.open_incidents().expect("read"),
+        vec![("refund".to_string(), number)]
+    );
+}
+
+#[tokio::test]
+async fn a_fresh_store_publishes_nothing_on_restore() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("state"), StoreOptions::default()).expect("open");
+    let rules = rules(dir.path());
+    let view = TrendsView::default();
+    let mut desk = TopicDesk::load(&store, view.clone());
+    desk.publish_restored(&store, &rules).expect("publish");
+    let shown = view.current();
+    assert!(shown.as_of.is_none());
+    assert!(shown.topics.is_empty());
+    assert_eq!(desk.published_minute, i64::MIN);
+}
+
+/// The incident the refund topic has open.
+fn refund_incident(store: &Store) -> Option<String> {
+    store
+        .open_incidents()
+        .expect("read")
+        .into_iter()
+        .find(|(topic, _)| topic == "refund")
+        .map(|(_, number)| number)
 }
 
 /// One message in its own applied batch, carrying `terms`.
