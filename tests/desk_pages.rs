@@ -469,3 +469,194 @@ async fn the_admin_sees_recent_changes_across_drafts_and_tickets() {
     );
     daemon.stop().await;
 }
+
+/// Incidents seeded by [`seed_incidents`].
+struct SeededIncidents {
+    /// Firing, 60 members, 3 drafts, updated first.
+    firing: String,
+    /// Resolved, updated after the firing one.
+    resolved: String,
+    /// The firing incident's member ids, oldest first.
+    members: Vec<String>,
+}
+
+fn incident_ticket(
+    number: omnilisten::model::TicketNumber,
+    title: &str,
+    at: chrono::DateTime<Utc>,
+    members: u64,
+    drafts: u64,
+    resolved: bool,
+) -> Ticket {
+    Ticket {
+        number,
+        queue: "incidents".into(),
+        priority: Priority::High,
+        state: TicketState::Open,
+        title: title.into(),
+        requester: "system".into(),
+        messages: vec![],
+        assignee: None,
+        created_at: at,
+        updated_at: at,
+        incident: Some(omnilisten::model::Incident {
+            topic: "double12-hongbao".into(),
+            title: title.into(),
+            onset: at,
+            fired_at: at,
+            count: 37,
+            baseline: 2.1,
+            p_value: 4.1e-9,
+            window_minutes: 15,
+            members,
+            drafts,
+            resolved_at: resolved.then_some(at),
+        }),
+    }
+}
+
+/// A firing incident with 60 members and 3 drafts, and a resolved one
+/// updated later (so "firing first" is not "newest first").
+async fn seed_incidents(tree: &Tree) -> SeededIncidents {
+    let store = reopen_store(&tree.path().join("state"));
+    let earlier = Utc::now() - chrono::Duration::hours(2);
+    let mut tx = store.begin().await;
+    let firing = omnilisten::tickets::next_number(&mut tx, earlier).expect("number");
+    omnilisten::tickets::insert_new(
+        &mut tx,
+        &incident_ticket(firing.clone(), "双十二抢红包失败", earlier, 60, 3, false),
+    );
+    let mut members = Vec::new();
+    for i in 0..60 {
+        let mut post = customer_message(
+            Channel::Weibo,
+            &format!("10000{i:05}"),
+            &format!("#双十二抢红包失败# 第{i}位用户：红包领不了"),
+        );
+        post.incident = Some(firing.0.clone());
+        tx.insert_message(&post, None);
+        tx.add_incident_member(&firing.0, post.id);
+        if i % 20 == 0 {
+            let draft = Draft::proposed(&post, format!("您好，红包问题已在处理（{i}）。"), earlier);
+            tx.put_draft(&draft).expect("put draft");
+            tx.set_incident_cover(&firing.0, post.id, draft.id);
+        }
+        members.push(post.id.to_string());
+    }
+    let later = Utc::now();
+    let resolved = omnilisten::tickets::next_number(&mut tx, later).expect("number");
+    omnilisten::tickets::insert_new(
+        &mut tx,
+        &incident_ticket(resolved.clone(), "花呗还款页面打不开", later, 0, 0, true),
+    );
+    tx.commit().await.expect("commit");
+    SeededIncidents {
+        firing: firing.0,
+        resolved: resolved.0,
+        members,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incidents_are_listed_firing_first_with_their_members_and_drafts_paged() {
+    let (tree, seeded) = tree().await;
+    let incidents = seed_incidents(&tree).await;
+    let daemon = Daemon::start(&tree.config()).await;
+    let addr = daemon.addr;
+
+    // The page: firing before resolved although the resolved one is newer.
+    let wangli = Session::log_in(addr, "wangli").await;
+    let list = wangli.get("/incidents").await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let firing_at = list.body.find("双十二抢红包失败").expect("firing listed");
+    let resolved_at = list
+        .body
+        .find("花呗还款页面打不开")
+        .expect("resolved listed");
+    assert!(firing_at < resolved_at, "{}", list.body);
+    assert!(
+        !list.body.contains("转账转错了"),
+        "no plain ticket: {}",
+        list.body
+    );
+
+    // One incident: its three drafts and the newest 50 members, then the rest.
+    let page = wangli
+        .get(&format!("/incidents/{}", incidents.firing))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    for i in [0, 20, 40] {
+        assert!(
+            page.body.contains(&format!("红包问题已在处理（{i}）")),
+            "draft {i}: {}",
+            page.body
+        );
+    }
+    assert!(page.body.contains("第59位用户"), "{}", page.body);
+    assert!(
+        !page.body.contains("第9位用户"),
+        "oldest on page 2: {}",
+        page.body
+    );
+    let next = page
+        .body
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|href| href.contains("?members="))
+        .expect("a next page of members")
+        .replace("&amp;", "&");
+    let second = wangli.get(&next).await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert!(second.body.contains("第9位用户"), "{}", second.body);
+    assert!(!second.body.contains("第59位用户"), "{}", second.body);
+    assert!(second.body.contains("回到第一页"), "{}", second.body);
+
+    // The API: the same order; members paged newest first, each once.
+    let api = api_get(addr, "/api/desk/incidents").await;
+    assert_eq!(api.status, 200, "{}", api.body);
+    let json = api.json();
+    let numbers: Vec<&str> = json["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["ticket"]["number"].as_str())
+        .collect();
+    assert_eq!(
+        numbers,
+        [incidents.firing.as_str(), incidents.resolved.as_str()]
+    );
+    assert!(
+        json["items"][1]["incident"]["resolved_at"].is_string(),
+        "{json}"
+    );
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let path = format!(
+            "/api/desk/incidents/{}?limit=25&members={cursor}",
+            incidents.firing
+        );
+        let answer = api_get(addr, &path).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let view = answer.json();
+        assert_eq!(view["drafts"]["items"].as_array().map(Vec::len), Some(3));
+        assert!(view["last_hour"].is_array(), "{view}");
+        for m in view["members"]["items"].as_array().expect("members") {
+            seen.push(m["id"].as_str().expect("id").to_string());
+        }
+        match view["members"]["next"].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => break,
+        }
+    }
+    let mut newest_first = incidents.members.clone();
+    newest_first.reverse();
+    assert_eq!(seen, newest_first);
+
+    // A ticket that is no incident is not one.
+    let plain = api_get(addr, &format!("/api/desk/incidents/{}", seeded.ticket)).await;
+    assert_eq!(plain.status, 404, "{}", plain.body);
+    let page = wangli.get(&format!("/incidents/{}", seeded.ticket)).await;
+    assert_eq!(page.status, 404, "{}", page.body);
+    daemon.stop().await;
+}

@@ -208,7 +208,7 @@ fn group_header(
     })
 }
 
-fn summarize(store: &Store, draft: Draft) -> Result<DraftSummary, DeskError> {
+pub(super) fn summarize(store: &Store, draft: Draft) -> Result<DraftSummary, DeskError> {
     let target = store.message(draft.target)?.as_ref().map(MessageBrief::of);
     let (_, covers) = store.draft_covers(draft.id, 0, COVERED_COUNTED_ROW)?;
     Ok(DraftSummary {

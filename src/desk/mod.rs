@@ -12,11 +12,13 @@
 //! | --- | --- |
 //! | `tickets.rs` | the ticket queue, one ticket's whole view, state, assignee, notes, reply by email |
 //! | `drafts.rs` | the review queue grouped by incident, edit, approve (waking the publisher), reject, reassign, resolve uncertain sends |
+//! | `incidents.rs` | incidents firing first, one incident's members and drafts, each paged |
 //! | `search.rs` | by ticket number, order number, author |
 //! | `bench.rs` | [`bench_desk`]: the list, search and approve latencies on 100,000 tickets |
 
 mod bench;
 pub mod drafts;
+pub mod incidents;
 pub mod search;
 pub mod tickets;
 
@@ -33,6 +35,7 @@ pub use bench::{BenchFigures, DeskBenchArgs, Latency, bench_desk};
 pub use drafts::{
     DraftGroup, DraftQuery, DraftSummary, DraftView, LengthLimit, Resolution, SINGLE_REPLIES,
 };
+pub use incidents::{IncidentQuery, IncidentSummary, IncidentView, IncidentViewQuery};
 pub use search::{MessageHit, SearchKind, SearchQuery, SearchResults};
 pub use tickets::{IncidentMembers, TicketQuery, TicketView, UNASSIGNED};
 
@@ -238,6 +241,20 @@ impl Desk {
             ));
         };
         tickets::reply_by_email(&self.store, mail, actor, number, body).await
+    }
+
+    /// See [`incidents::list`].
+    pub fn incidents(&self, query: &IncidentQuery) -> Result<Page<IncidentSummary>, DeskError> {
+        incidents::list(&self.store, query)
+    }
+
+    /// See [`incidents::get`].
+    pub fn incident(
+        &self,
+        number: &str,
+        query: &IncidentViewQuery,
+    ) -> Result<IncidentView, DeskError> {
+        incidents::get(&self.store, number, query)
     }
 
     /// See [`drafts::queue`].

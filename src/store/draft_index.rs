@@ -178,6 +178,33 @@ impl Store {
         })
     }
 
+    /// One page of an incident's drafts in every state, newest first,
+    /// strictly after the cursor `after`: the queue's entries of the
+    /// incident's group, one range per state.
+    pub fn incident_draft_page(
+        &self,
+        number: &str,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<IndexPage<DraftId>, StoreError> {
+        let group = group_of(number);
+        let prefixes: Vec<Vec<u8>> = DRAFT_STATE_NAMES
+            .iter()
+            .map(|s| {
+                [
+                    keys::draft_queue_prefix(s),
+                    group.as_bytes().to_vec(),
+                    vec![0],
+                ]
+                .concat()
+            })
+            .collect();
+        let scan = MergedScan::open(self, &prefixes, after, Direction::Descending)?;
+        collect_page(scan, limit, usize::MAX, |order, _| {
+            Ok(uuid::Uuid::from_slice(order).ok().map(DraftId))
+        })
+    }
+
     /// The cover namespace a draft was made under (incident number or
     /// `reply:<template>`); None when unknown.
     pub fn draft_namespace(&self, id: DraftId) -> Result<Option<String>, StoreError> {

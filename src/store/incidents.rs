@@ -5,6 +5,7 @@
 //! Keys: `incopen/` ‖ topic → number; `incmember/` ‖ number ‖ `/` ‖ uuid;
 //! `inccover/` ‖ number ‖ `/` ‖ uuid → draft uuid; `meta/trends`.
 
+use super::index_scan::{Direction, IndexPage, MergedScan, collect_page};
 use super::{Store, StoreError, Tx, keys};
 use crate::model::{DraftId, MessageId};
 
@@ -85,6 +86,21 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// One page of an incident's members, newest message first (ids are
+    /// UUIDv7), strictly past the cursor `after` (a previous page's `next`).
+    pub fn incident_member_page(
+        &self,
+        number: &str,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<IndexPage<MessageId>, StoreError> {
+        let prefix = [keys::incident_member_prefix(number)];
+        let scan = MergedScan::open(self, &prefix, after, Direction::Descending)?;
+        collect_page(scan, limit, usize::MAX, |order, _| {
+            Ok(uuid::Uuid::from_slice(order).ok().map(MessageId))
+        })
     }
 
     /// The trend detector's saved state.

@@ -120,6 +120,9 @@ fn resolve(state: &AppState, parts: &mut Parts) -> Outcome {
     let Some(cookie) = cookie(&parts.headers, SESSION_COOKIE) else {
         return Outcome::Anonymous;
     };
+    // One point read of a small, hot key, answered from sled's cache: it
+    // stays on the async thread, since a hop to the blocking pool (0.05–0.25
+    // ms measured by `omnilisten bench desk`) costs more than the read.
     match state
         .auth
         .session_identity(&state.store, &cookie, chrono::Utc::now())

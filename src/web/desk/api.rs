@@ -17,7 +17,10 @@ use super::actor;
 use super::blocking::blocking_json;
 use super::errors::ApiError;
 use crate::auth::{Identity, Permission};
-use crate::desk::{Actor, DeskError, DraftQuery, Resolution, SearchQuery, TicketQuery};
+use crate::desk::{
+    Actor, DeskError, DraftQuery, IncidentQuery, IncidentViewQuery, Resolution, SearchQuery,
+    TicketQuery,
+};
 use crate::model::{Draft, DraftId, TicketState};
 use crate::web::AppState;
 
@@ -37,6 +40,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/desk/drafts/{id}/reject", post(draft_reject))
         .route("/api/desk/drafts/{id}/reassign", post(draft_reassign))
         .route("/api/desk/drafts/{id}/resolve", post(draft_resolve))
+        .route("/api/desk/incidents", get(incidents))
+        .route("/api/desk/incidents/{number}", get(incident))
         .route("/api/desk/search", get(search))
         .route("/api/desk/audit", get(audit))
 }
@@ -317,13 +322,66 @@ async fn search(
     .await
 }
 
+/// `GET /api/desk/incidents?cursor=&limit=`: firing first, each with the
+/// last hour's unique authors per minute as the detector last published them.
+async fn incidents(
+    identity: Identity,
+    State(state): State<AppState>,
+    Query(query): Query<IncidentQuery>,
+) -> ReadResult {
+    read(&identity, Permission::ViewIncidents, move || {
+        let page = state.desk.incidents(&query)?;
+        let trends = state.trends.current();
+        let items: Vec<Value> = page
+            .items
+            .iter()
+            .map(|i| {
+                json!({
+                    "ticket": i.ticket,
+                    "incident": i.incident,
+                    "last_hour": super::pages_incidents::last_hour(&trends, &i.incident.topic),
+                })
+            })
+            .collect();
+        Ok(json!({ "items": items, "next": page.next }))
+    })
+    .await
+}
+
+/// `GET /api/desk/incidents/{number}?members=&drafts=&limit=`: the
+/// incident, a page of its members and of its drafts, and its last hour.
+async fn incident(
+    identity: Identity,
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    Query(query): Query<IncidentViewQuery>,
+) -> ReadResult {
+    read(&identity, Permission::ViewIncidents, move || {
+        let view = state.desk.incident(&number, &query)?;
+        let trends = state.trends.current();
+        let last_hour = super::pages_incidents::last_hour(&trends, &view.incident.topic).to_vec();
+        Ok(IncidentJson { view, last_hour })
+    })
+    .await
+}
+
+/// An incident's JSON: the desk's view and the chart's points.
+#[derive(Serialize)]
+struct IncidentJson {
+    #[serde(flatten)]
+    view: crate::desk::IncidentView,
+    last_hour: Vec<(DateTime<Utc>, u32)>,
+}
+
 /// `GET /api/desk/audit?before=&limit=&actor=&action=&subject=` (admins):
 /// the audit log across subjects, newest first (`pages_admin.rs`).
 async fn audit(
     identity: Identity,
     State(state): State<AppState>,
     Query(query): Query<super::pages_admin::AuditQuery>,
-) -> ApiResult {
-    identity.require(Permission::Admin)?;
-    Ok(Json(super::pages_admin::audit_json(&state, &query)?))
+) -> ReadResult {
+    read(&identity, Permission::Admin, move || {
+        super::pages_admin::audit_json(&state, &query)
+    })
+    .await
 }

@@ -25,8 +25,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::auth::{Identity, form_field};
+use crate::auth::{Identity, Permission, form_field};
 use crate::desk::Actor;
+use errors::PageError;
 
 use super::AppState;
 use super::pages::view::{Flash, FlashKind, Section, Shell, SignedIn};
@@ -96,6 +97,21 @@ fn shell(identity: &Identity, section: Section, ok: Option<&str>) -> Shell {
             .collect(),
         section,
     }
+}
+
+/// A page request let in: the shell of `section` once `identity` holds
+/// `permission`; otherwise the login redirect or the 403 page.
+fn admit(
+    identity: &Identity,
+    section: Section,
+    permission: Permission,
+    ok: Option<&str>,
+) -> Result<Shell, PageError> {
+    let shell = shell(identity, section, ok);
+    identity
+        .require(permission)
+        .map_err(|e| PageError::auth(&shell, &e))?;
+    Ok(shell)
 }
 
 /// The Chinese text of a flash code; unknown codes show nothing.

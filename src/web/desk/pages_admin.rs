@@ -3,12 +3,14 @@
 //! by `GET /api/desk/audit` (`api.rs`), from the same query.
 
 use axum::extract::{Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::blocking::blocking_page;
 use super::errors::{ApiError, PageError};
-use super::{convert, shell};
+use super::{admit, convert};
 use crate::auth::{Identity, Permission};
 use crate::desk::DeskError;
 use crate::store::{AuditFilter, AuditPage, Store, StoreError};
@@ -96,53 +98,54 @@ pub async fn admin(
     State(state): State<AppState>,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
-    let shell = shell(&identity, Section::Admin, None);
-    identity
-        .require(Permission::Admin)
-        .map_err(|e| PageError::auth(&shell, &e))?;
-    let page = query.read(&state.store, PAGE_ROWS).map_err(|e| match e {
-        AuditQueryError::Invalid(_) => {
-            PageError::bad_request(&shell, "“更早”链接有误，请从最新的操作记录重新查看。")
-        }
-        AuditQueryError::Store(e) => PageError::desk(&shell, &DeskError::Store(e), paths::ADMIN),
+    let shell = admit(&identity, Section::Admin, Permission::Admin, None)?;
+    let before = query.before().map_err(|_| {
+        PageError::bad_request(&shell, "“更早”链接有误，请从最新的操作记录重新查看。")
     })?;
-    let view = AdminPage {
-        users: state
-            .auth
-            .users()
-            .into_iter()
-            .map(|u| UserRow {
-                name: u.name.clone(),
-                display_name: u.display_name.clone(),
-                role: u.role,
-            })
-            .collect(),
-        tokens: state
-            .auth
-            .tokens()
-            .iter()
-            .map(|t| TokenRow {
-                name: t.name.clone(),
-                role: t.role,
-            })
-            .collect(),
-        audit: page
-            .entries
-            .iter()
-            .map(|r| convert::audit_row(&r.entry))
-            .collect(),
-        audit_filter: AuditFilterView {
-            actor: AuditQuery::field(&query.actor).to_string(),
-            action: AuditQuery::field(&query.action).to_string(),
-            subject: AuditQuery::field(&query.subject).to_string(),
-        },
-        audit_older: page.next.map(|id| id.to_string()),
-        audit_paged: !AuditQuery::field(&query.before).is_empty(),
-    };
-    Ok(Html(admin_page(&shell, &view).into_string()).into_response())
+    blocking_page(&shell, paths::ADMIN, StatusCode::OK, move |shell| {
+        let page = state
+            .store
+            .recent_audit(before, PAGE_ROWS, &query.filter())?;
+        let view = AdminPage {
+            users: state
+                .auth
+                .users()
+                .into_iter()
+                .map(|u| UserRow {
+                    name: u.name.clone(),
+                    display_name: u.display_name.clone(),
+                    role: u.role,
+                })
+                .collect(),
+            tokens: state
+                .auth
+                .tokens()
+                .iter()
+                .map(|t| TokenRow {
+                    name: t.name.clone(),
+                    role: t.role,
+                })
+                .collect(),
+            audit: page
+                .entries
+                .iter()
+                .map(|r| convert::audit_row(&r.entry))
+                .collect(),
+            audit_filter: AuditFilterView {
+                actor: AuditQuery::field(&query.actor).to_string(),
+                action: AuditQuery::field(&query.action).to_string(),
+                subject: AuditQuery::field(&query.subject).to_string(),
+            },
+            audit_older: page.next.map(|id| id.to_string()),
+            audit_paged: !AuditQuery::field(&query.before).is_empty(),
+        };
+        Ok(admin_page(shell, &view))
+    })
+    .await
 }
 
-/// The body of `GET /api/desk/audit` for an admin: `{"entries", "next"}`.
+/// The body of `GET /api/desk/audit` for an admin: `{"entries", "next"}`
+/// (store reads: called on the blocking pool).
 pub(super) fn audit_json(state: &AppState, query: &AuditQuery) -> Result<Value, ApiError> {
     let page = query
         .limit()

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::blocking::blocking_page;
 use super::errors::{PageError, desk_text};
-use super::{FlashParams, actor, convert, done, field, shell};
+use super::{FlashParams, actor, admit, convert, done, field, shell};
 use crate::auth::{Identity, Permission};
 use crate::desk::{DraftQuery, Resolution};
 use crate::model::DraftId;
@@ -32,10 +32,12 @@ pub async fn list(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
 ) -> Result<Response, PageError> {
-    let shell = shell(&identity, Section::Drafts, params.ok.as_deref());
-    identity
-        .require(Permission::ViewDrafts)
-        .map_err(|e| PageError::auth(&shell, &e))?;
+    let shell = admit(
+        &identity,
+        Section::Drafts,
+        Permission::ViewDrafts,
+        params.ok.as_deref(),
+    )?;
     let tab = params
         .state
         .filter(|s| !s.trim().is_empty())
@@ -72,10 +74,12 @@ pub async fn show(
     Path(id): Path<String>,
     Query(params): Query<FlashParams>,
 ) -> Result<Response, PageError> {
-    let shell = shell(&identity, Section::Drafts, params.ok.as_deref());
-    identity
-        .require(Permission::ViewDrafts)
-        .map_err(|e| PageError::auth(&shell, &e))?;
+    let shell = admit(
+        &identity,
+        Section::Drafts,
+        Permission::ViewDrafts,
+        params.ok.as_deref(),
+    )?;
     render(state, &shell, &id, StatusCode::OK).await
 }
 

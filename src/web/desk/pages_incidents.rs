@@ -1,16 +1,16 @@
-//! `GET /incidents` and `GET /incidents/{number}`: incident tickets with
-//! the numbers that made them fire and their newest member messages.
+//! `GET /incidents` and `GET /incidents/{number}`: incident tickets, firing
+//! first, with the numbers that made them fire, their member messages and
+//! their drafts.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Deserialize;
 
 use super::blocking::blocking_page;
 use super::errors::PageError;
-use super::{convert, shell};
+use super::{admit, convert};
 use crate::auth::{Identity, Permission};
-use crate::desk::{DeskError, MAX_LIMIT, TicketQuery};
+use crate::desk::{DeskError, IncidentQuery, IncidentSummary, IncidentViewQuery};
 use crate::incidents::Published;
 use crate::web::AppState;
 use crate::web::pages::incidents::{incident_page, incidents_page};
@@ -20,9 +20,13 @@ use crate::web::pages::view::{
 };
 
 /// Unique authors per minute over the last hour of `topic`, as the trend
-/// detector last published them (empty for a topic no longer watched, and
-/// for new-topic tickets, which have no per-minute series).
-fn last_hour<'a>(trends: &'a Published, topic: &str) -> &'a [(chrono::DateTime<chrono::Utc>, u32)] {
+/// detector last published them (restored from the store at start; empty
+/// for a topic no longer watched, and for new-topic tickets, which have no
+/// per-minute series).
+pub fn last_hour<'a>(
+    trends: &'a Published,
+    topic: &str,
+) -> &'a [(chrono::DateTime<chrono::Utc>, u32)] {
     trends
         .topics
         .iter()
@@ -30,91 +34,86 @@ fn last_hour<'a>(trends: &'a Published, topic: &str) -> &'a [(chrono::DateTime<c
         .map_or(&[], |t| t.last_hour.as_slice())
 }
 
-/// The list's query string.
-#[derive(Debug, Default, Deserialize)]
-pub struct ListParams {
-    cursor: Option<String>,
-}
-
-/// `GET /incidents`: the incident tickets among one page of the queue.
+/// `GET /incidents`: firing incidents first, then resolved ones.
 pub async fn list(
     identity: Identity,
     State(state): State<AppState>,
-    Query(params): Query<ListParams>,
+    Query(query): Query<IncidentQuery>,
 ) -> Result<Response, PageError> {
-    let shell = shell(&identity, Section::Incidents, None);
-    identity
-        .require(Permission::ViewIncidents)
-        .map_err(|e| PageError::auth(&shell, &e))?;
+    let shell = admit(
+        &identity,
+        Section::Incidents,
+        Permission::ViewIncidents,
+        None,
+    )?;
     blocking_page(&shell, paths::INCIDENTS, StatusCode::OK, move |shell| {
-        Ok(incidents_page(
+        let page = state.desk.incidents(&query)?;
+        let trends = state.trends.current();
+        let view = IncidentsPage {
+            incidents: page
+                .items
+                .iter()
+                .map(|i| incident_row(i, &trends))
+                .collect(),
+            next: page.next,
+        };
+        Ok(incidents_page(shell, &view))
+    })
+    .await
+}
+
+fn incident_row(summary: &IncidentSummary, trends: &Published) -> IncidentRow {
+    let incident = &summary.incident;
+    IncidentRow {
+        number: summary.ticket.number.clone(),
+        title: incident.title.clone(),
+        firing: incident.resolved_at.is_none(),
+        onset: china_time(incident.onset),
+        fired: china_time(incident.fired_at),
+        members: incident.members,
+        drafts: incident.drafts,
+        last_hour: last_hour(trends, &incident.topic)
+            .iter()
+            .map(|(_, n)| *n)
+            .collect(),
+    }
+}
+
+/// `GET /incidents/{number}?members=&drafts=`.
+pub async fn show(
+    identity: Identity,
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    Query(query): Query<IncidentViewQuery>,
+) -> Result<Response, PageError> {
+    let shell = admit(
+        &identity,
+        Section::Incidents,
+        Permission::ViewIncidents,
+        None,
+    )?;
+    blocking_page(&shell, paths::INCIDENTS, StatusCode::OK, move |shell| {
+        Ok(incident_page(
             shell,
-            &incident_rows(&state, params.cursor)?,
+            &incident_page_view(&state, &number, &query)?,
         ))
     })
     .await
 }
 
-/// The incident tickets among one page of the queue (store reads: called
-/// on the blocking pool).
-fn incident_rows(state: &AppState, cursor: Option<String>) -> Result<IncidentsPage, DeskError> {
-    let page = state.desk.tickets(&TicketQuery {
-        cursor,
-        limit: Some(MAX_LIMIT),
-        ..TicketQuery::default()
+/// One incident's page (store reads: called on the blocking pool).
+fn incident_page_view(
+    state: &AppState,
+    number: &str,
+    query: &IncidentViewQuery,
+) -> Result<IncidentPage, DeskError> {
+    let view = state.desk.incident(number, query).map_err(|e| match e {
+        DeskError::NotFound(_) => DeskError::NotFound(format!("事件 {number}")),
+        other => other,
     })?;
-    let trends = state.trends.current();
-    let mut incidents = Vec::new();
-    for summary in page.items.iter().filter(|t| t.incident) {
-        let ticket = state.desk.store().ticket(&summary.number)?;
-        let Some(incident) = ticket.and_then(|t| t.incident) else {
-            continue;
-        };
-        incidents.push(IncidentRow {
-            number: summary.number.clone(),
-            title: incident.title.clone(),
-            firing: incident.resolved_at.is_none(),
-            onset: china_time(incident.onset),
-            fired: china_time(incident.fired_at),
-            members: incident.members,
-            drafts: incident.drafts,
-            last_hour: last_hour(&trends, &incident.topic)
-                .iter()
-                .map(|(_, n)| *n)
-                .collect(),
-        });
-    }
-    // Firing first; the queue order (newest-updated) within each.
-    incidents.sort_by_key(|row| !row.firing);
-    Ok(IncidentsPage {
-        incidents,
-        next: page.next,
-    })
-}
-
-/// `GET /incidents/{number}`.
-pub async fn show(
-    identity: Identity,
-    State(state): State<AppState>,
-    Path(number): Path<String>,
-) -> Result<Response, PageError> {
-    let shell = shell(&identity, Section::Incidents, None);
-    identity
-        .require(Permission::ViewIncidents)
-        .map_err(|e| PageError::auth(&shell, &e))?;
-    blocking_page(&shell, paths::INCIDENTS, StatusCode::OK, move |shell| {
-        Ok(incident_page(shell, &incident_page_view(&state, &number)?))
-    })
-    .await
-}
-
-/// One incident's page (store reads: called on the blocking pool); a
-/// ticket that is no incident is not found.
-fn incident_page_view(state: &AppState, number: &str) -> Result<IncidentPage, DeskError> {
-    let view = state.desk.ticket(number)?;
-    let (Some(incident), Some(members)) = (&view.ticket.incident, &view.incident) else {
-        return Err(DeskError::NotFound(format!("事件 {number}")));
-    };
+    let incident = &view.incident;
+    let people = convert::people(&state.auth, Permission::EditDrafts);
+    let nonblank = |c: &Option<String>| c.as_deref().is_some_and(|c| !c.trim().is_empty());
     Ok(IncidentPage {
         number: number.to_string(),
         title: incident.title.clone(),
@@ -133,9 +132,23 @@ fn incident_page_view(state: &AppState, number: &str) -> Result<IncidentPage, De
             .iter()
             .map(|(at, n)| (minute_label(*at), *n))
             .collect(),
-        members: members.recent.iter().map(convert::message_row).collect(),
-        members_total: members.total,
-        members_next: None,
-        drafts: Vec::new(),
+        members: view
+            .members
+            .items
+            .iter()
+            .map(convert::message_row)
+            .collect(),
+        members_total: incident.members,
+        members_next: view.members.next.clone(),
+        members_paged: nonblank(&query.members),
+        drafts: view
+            .drafts
+            .items
+            .iter()
+            .map(|d| convert::draft_row(d, &people))
+            .collect(),
+        drafts_total: incident.drafts,
+        drafts_next: view.drafts.next.clone(),
+        drafts_paged: nonblank(&query.drafts),
     })
 }

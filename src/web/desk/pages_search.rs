@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::blocking::blocking_page;
 use super::errors::PageError;
-use super::{convert, shell};
+use super::{admit, convert};
 use crate::auth::{Identity, Permission};
 use crate::desk::{SearchKind, SearchQuery, SearchResults};
 use crate::web::AppState;
@@ -28,10 +28,7 @@ pub async fn search(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
 ) -> Result<Response, PageError> {
-    let shell = shell(&identity, Section::Search, None);
-    identity
-        .require(Permission::ViewTickets)
-        .map_err(|e| PageError::auth(&shell, &e))?;
+    let shell = admit(&identity, Section::Search, Permission::ViewTickets, None)?;
     let kind = params.kind.as_deref().map(str::trim).and_then(|k| match k {
         "ticket" => Some(SearchKind::Ticket),
         "order" => Some(SearchKind::Order),

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::blocking::blocking_page;
 use super::errors::{PageError, desk_status, desk_text};
-use super::{FlashParams, actor, convert, done, field, shell};
+use super::{FlashParams, actor, admit, convert, done, field, shell};
 use crate::auth::{Identity, Permission};
 use crate::desk::{DeskError, TicketQuery};
 use crate::model::TicketState;
@@ -39,10 +39,12 @@ pub async fn list(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
 ) -> Result<Response, PageError> {
-    let shell = shell(&identity, Section::Tickets, params.ok.as_deref());
-    identity
-        .require(Permission::ViewTickets)
-        .map_err(|e| PageError::auth(&shell, &e))?;
+    let shell = admit(
+        &identity,
+        Section::Tickets,
+        Permission::ViewTickets,
+        params.ok.as_deref(),
+    )?;
     let filter = TicketFilter {
         state: nonblank(params.state).and_then(|s| super::parse_name(&s)),
         priority: nonblank(params.priority).and_then(|p| super::parse_name(&p)),
@@ -91,10 +93,12 @@ pub async fn show(
     Path(number): Path<String>,
     Query(params): Query<FlashParams>,
 ) -> Result<Response, PageError> {
-    let shell = shell(&identity, Section::Tickets, params.ok.as_deref());
-    identity
-        .require(Permission::ViewTickets)
-        .map_err(|e| PageError::auth(&shell, &e))?;
+    let shell = admit(
+        &identity,
+        Section::Tickets,
+        Permission::ViewTickets,
+        params.ok.as_deref(),
+    )?;
     render(state, &shell, &number, StatusCode::OK).await
 }
 

@@ -69,6 +69,11 @@ pub fn incident_page(shell: &Shell, view: &IncidentPage) -> Markup {
         .members_next
         .as_deref()
         .map(|c| paths::incident(&view.number, Some(c)));
+    let first = paths::incident(&view.number, None);
+    let drafts_next = view
+        .drafts_next
+        .as_deref()
+        .map(|c| paths::incident_drafts(&view.number, c));
     page(
         shell,
         &view.title,
@@ -96,18 +101,19 @@ pub fn incident_page(shell: &Shell, view: &IncidentPage) -> Markup {
                 }
                 (minute_chart(&view.per_minute, per_minute))
             }
-            section.card {
-                h2 { "草稿" span.muted.small { " · " (view.drafts.len()) " 条" } }
+            section.card #drafts {
+                h2 { "草稿" span.muted.small { " · 共 " (view.drafts_total) " 条，最新的在前" } }
                 @if view.drafts.is_empty() {
                     p.empty { "还没有为这个事件生成草稿。" }
                 } @else {
                     (draft_table(&view.drafts))
                 }
+                (pager(view.drafts_paged.then_some(first.as_str()), drafts_next.as_deref()))
             }
-            section.card {
+            section.card #members {
                 h2 { "关联消息" span.muted.small { " · 共 " (view.members_total) " 条，最新的在前" } }
                 (message_table(&view.members))
-                (pager(None, next.as_deref()))
+                (pager(view.members_paged.then_some(first.as_str()), next.as_deref()))
             }
         },
     )

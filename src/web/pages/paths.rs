@@ -45,9 +45,18 @@ pub fn draft_action(id: &str, action: &str) -> String {
 pub fn incident(number: &str, cursor: Option<&str>) -> String {
     let mut url = format!("{INCIDENTS}/{}", encode(number));
     if let Some(cursor) = cursor {
-        url.push_str(&format!("?cursor={}", encode(cursor)));
+        url.push_str(&format!("?members={}#members", encode(cursor)));
     }
     url
+}
+
+/// One incident, its drafts from `cursor`.
+pub fn incident_drafts(number: &str, cursor: &str) -> String {
+    format!(
+        "{INCIDENTS}/{}?drafts={}#drafts",
+        encode(number),
+        encode(cursor)
+    )
 }
 
 /// The incident list from `cursor`.

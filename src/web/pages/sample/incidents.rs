@@ -95,6 +95,7 @@ pub fn incident() -> IncidentPage {
         })
         .collect();
     let drafts = super::drafts().groups.remove(0).drafts;
+    let drafts_total = drafts.len() as u64;
     IncidentPage {
         number: "20261212-000042".into(),
         title: "双十二抢红包失败".into(),
@@ -152,7 +153,11 @@ pub fn incident() -> IncidentPage {
             ),
         ],
         members_total: 312,
-        members_next: Some("bWVtYmVyOjIwMjYxMjEyOjAwMjU".into()),
+        members_next: Some("0196a3b1c2d37e4f8a9b0c1d2e3f4a5b".into()),
         drafts,
+        drafts_total,
+        drafts_next: None,
+        members_paged: false,
+        drafts_paged: false,
     }
 }

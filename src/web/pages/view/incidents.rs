@@ -67,6 +67,14 @@ pub struct IncidentPage {
     pub members_total: u64,
     /// Cursor of the next page of members.
     pub members_next: Option<String>,
-    /// Its drafts.
+    /// Whether the members shown are a later page (a link back to the first).
+    pub members_paged: bool,
+    /// Its drafts on this page, newest first.
     pub drafts: Vec<DraftRow>,
+    /// Drafts made for it in all.
+    pub drafts_total: u64,
+    /// Cursor of the next page of drafts.
+    pub drafts_next: Option<String>,
+    /// Whether the drafts shown are a later page.
+    pub drafts_paged: bool,
 }
