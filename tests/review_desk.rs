@@ -394,3 +394,79 @@ async fn wait_until_serving(addr: std::net::SocketAddr) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// An incident opened by a replayed 双十二 burst, seen by a daemon started
+/// afterwards with no new message: the list puts it first with its
+/// sparkline, and its page draws the volume chart from the detector state
+/// restored at start, with the three drafted replies and the members.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_daemon_shows_the_incident_and_its_chart_in_chromium() {
+    let tree = crate::trending::recorded_tree(&[]);
+    tree.add_user("wangli", "reviewer", PASSWORD);
+    let store = crate::trending::replay(&tree).await;
+    let open = store.open_incidents().expect("incidents");
+    let (topic, number) = open.first().cloned().expect("the burst opened an incident");
+    drop(store);
+
+    let daemon = crate::support::Daemon::start(&tree.config()).await;
+    let trends = daemon
+        .wait_json("/api/trends", Duration::from_secs(20), |t| {
+            t["as_of"].is_string()
+        })
+        .await;
+    let shown = trends["topics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["id"] == topic.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("{topic} not shown: {trends}"));
+    assert_eq!(shown["incident"], number.as_str(), "{shown}");
+    let authors: u64 = shown["last_hour"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p[1].as_u64())
+        .sum();
+    assert!(authors > 0, "the restored hour has the burst: {shown}");
+
+    let listed = api_get(daemon.addr, "/api/desk/incidents").await;
+    let json = listed.json();
+    assert_eq!(
+        json["items"][0]["ticket"]["number"],
+        number.as_str(),
+        "{json}"
+    );
+    assert!(
+        json["items"][0]["last_hour"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty()),
+        "{json}"
+    );
+
+    let base = format!("http://{}", daemon.addr);
+    let browser = Browser::start().await;
+    browser.goto(&format!("{base}/incidents")).await;
+    log_in(&browser, "wangli").await;
+    let list = wait_for_text(&browser, &number).await;
+    assert!(list.contains("双十二抢红包失败"), "{list}");
+    assert!(list.contains("class=\"spark\""), "a sparkline: {list}");
+    browser
+        .screenshot(&artifacts_dir().join("incidents.png"))
+        .await;
+
+    browser.goto(&format!("{base}/incidents/{number}")).await;
+    let page = wait_for_text(&browser, "每分钟独立作者数").await;
+    assert!(
+        page.contains("class=\"bar hot\""),
+        "the burst's bars: {page}"
+    );
+    assert!(!page.contains("暂无数据"), "{page}");
+    assert!(page.contains("共 3 条"), "three drafts: {page}");
+    assert!(page.contains("共 60 条"), "sixty members: {page}");
+    browser
+        .screenshot(&artifacts_dir().join("incident.png"))
+        .await;
+    browser.quit().await;
+    daemon.stop().await;
+}

@@ -53,7 +53,7 @@ fn onset() -> DateTime<Utc> {
 /// A tree with a disabled Weibo connector `wb` whose recorded mentions are
 /// in `replay/mentions.json`: two and a half quiet days, the burst, and
 /// `extra` statuses (time, user id, text).
-fn recorded_tree(extra: &[(DateTime<Utc>, i64, &str)]) -> Tree {
+pub(crate) fn recorded_tree(extra: &[(DateTime<Utc>, i64, &str)]) -> Tree {
     let tree = Tree::new();
     tree.write("secrets/weibo-token", "not-a-real-token\n");
     tree.write(
@@ -103,7 +103,7 @@ fn recorded_tree(extra: &[(DateTime<Utc>, i64, &str)]) -> Tree {
     tree
 }
 
-async fn replay(tree: &Tree) -> omnilisten::store::Store {
+pub(crate) async fn replay(tree: &Tree) -> omnilisten::store::Store {
     let config = omnilisten::config::load(&tree.config()).unwrap_or_else(|p| panic!("config: {p}"));
     let summary = omnilisten::ingest::ingest_files(
         &config,

@@ -144,7 +144,8 @@ pub(super) async fn reads(session: &Session, keys: &Keys) -> Result<Vec<Probe>, 
     out.push(single(
         "GET /incidents",
         Call::Page(paths::INCIDENTS.into()),
-        ok("事件"),
+        // The table is there only when the index listed an incident.
+        ok("class=\"list incidents\""),
     ));
     out.push(probe(
         "GET /incidents/{n}",
@@ -230,6 +231,23 @@ fn api_reads(keys: &Keys, cursor: Option<&str>) -> Vec<Probe> {
         keys.tickets
             .iter()
             .map(|n| (api(format!("/api/desk/tickets/{}", form_encode(n))), ok(n)))
+            .collect(),
+    ));
+    out.push(single(
+        "GET /api/desk/incidents",
+        api("/api/desk/incidents".into()),
+        ok("\"incident\":{"),
+    ));
+    out.push(probe(
+        "GET /api/desk/incidents/{n}",
+        keys.incidents
+            .iter()
+            .map(|n| {
+                (
+                    api(format!("/api/desk/incidents/{}", form_encode(n))),
+                    ok(n),
+                )
+            })
             .collect(),
     ));
     out.extend(searches(keys, |q| {

@@ -29,6 +29,8 @@ async fn every_desk_page_answers_on_a_tiny_store() {
         "GET /tickets/{n} (600 messages)",
         "GET /incidents ",
         "GET /incidents/{n}",
+        "GET /api/desk/incidents ",
+        "GET /api/desk/incidents/{n}",
         "GET /search?q=<order number>",
         "GET /api/desk/search?q=<author name>",
         "GET /api/desk/tickets/{n} (long)",
