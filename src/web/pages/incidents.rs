@@ -31,8 +31,8 @@ pub fn incidents_page(shell: &Shell, view: &IncidentsPage) -> Markup {
                         tr {
                             th.w-st { "状态" }
                             th { "话题" }
-                            th.w-time { "开始" }
-                            th.w-time { "告警" }
+                            th.w-datetime { "开始" }
+                            th.w-datetime { "告警" }
                             th.w-n { "消息" }
                             th.w-n { "草稿" }
                             th.w-spark { "最近一小时" }
