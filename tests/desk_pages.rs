@@ -217,6 +217,14 @@ async fn a_reviewer_edits_and_approves_a_draft_through_the_forms() {
         )
         .await;
     assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("表单已过期"), "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains(&format!("href=\"/drafts/{}\"", seeded.draft)),
+        "a link reopens the draft: {}",
+        refused.body
+    );
 
     let edited = wangli
         .post(

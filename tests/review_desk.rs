@@ -69,6 +69,36 @@ async fn a_reviewer_logs_in_edits_and_approves_a_draft_in_chromium() {
     browser.click(&save).await;
     wait_for_text(&browser, "草稿已保存").await;
 
+    // A form whose CSRF token is gone (as if forged elsewhere) changes nothing.
+    browser
+        .run(
+            "const form = document.querySelector('details.reject form'); \
+             form.querySelector('input[name=_csrf]').remove(); \
+             form.querySelector('input[name=reason]').value = '伪造'; \
+             form.submit();",
+            vec![],
+        )
+        .await;
+    wait_for_text(&browser, "表单已过期").await;
+    let after = api_get(daemon.addr, &format!("/api/desk/drafts/{}", seeded.draft)).await;
+    assert_eq!(
+        after.json()["draft"]["state"]["state"],
+        "edited",
+        "{}",
+        after.body
+    );
+    browser
+        .goto(&format!("{base}/drafts/{}", seeded.draft))
+        .await;
+
+    // A reviewer is shown the 403 page for the admin page.
+    browser.goto(&format!("{base}/admin")).await;
+    wait_for_text(&browser, "没有权限").await;
+    browser
+        .goto(&format!("{base}/drafts/{}", seeded.draft))
+        .await;
+    wait_for_text(&browser, "form class=\"approve").await;
+
     let approve = browser.find("form.approve button[type=submit]").await;
     browser.click(&approve).await;
     // The approve form asks for confirmation first.

@@ -91,6 +91,10 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
                 Ok(body) => body,
                 Err(refused) => {
                     tracing::warn!(user = %identity.user, method = %parts.method, path, "Request refused: missing or wrong CSRF token.");
+                    // A person at a browser gets a page that says what to do.
+                    if !path.starts_with("/api/") && matches!(refused, AuthError::Csrf) {
+                        return super::desk::stale_form_page(&identity, path);
+                    }
                     return refused.into_response();
                 }
             }

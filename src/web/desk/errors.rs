@@ -90,6 +90,21 @@ impl PageError {
         PageError::new(shell, view)
     }
 
+    /// 403 for a form posted with a CSRF token that is not this session's
+    /// (a page opened before logging in again, or a forged post): nothing
+    /// changed, and `back` reopens the page with a fresh token.
+    pub fn stale_form(shell: &Shell, back: &str) -> PageError {
+        PageError::new(
+            shell,
+            ErrorPage {
+                status: 403,
+                title: "表单已过期".into(),
+                detail: "这个表单的安全令牌与当前登录不符（页面可能是在重新登录之前打开的），没有做任何更改。请重新打开页面后再操作。".into(),
+                back: Some(back.to_string()),
+            },
+        )
+    }
+
     /// The page for an auth failure (a role check).
     pub fn auth(shell: &Shell, error: &AuthError) -> PageError {
         match error {

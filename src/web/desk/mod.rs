@@ -99,6 +99,22 @@ fn shell(identity: &Identity, section: Section, ok: Option<&str>) -> Shell {
     }
 }
 
+/// The answer to a browser form refused for its CSRF token (the guard's
+/// refusal, before any handler): an error page in the shell whose link
+/// reopens the page the form was on (`/drafts/{id}/edit` → `/drafts/{id}`).
+pub(super) fn stale_form_page(identity: &Identity, path: &str) -> Response {
+    let section = if path.starts_with(paths::TICKETS) {
+        Section::Tickets
+    } else {
+        Section::Drafts
+    };
+    let back = match path.rsplit_once('/') {
+        Some((page, _)) if !page.is_empty() => page,
+        _ => paths::DRAFTS,
+    };
+    PageError::stale_form(&shell(identity, section, None), back).into_response()
+}
+
 /// A page request let in: the shell of `section` once `identity` holds
 /// `permission`; otherwise the login redirect or the 403 page.
 fn admit(
