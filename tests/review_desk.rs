@@ -492,6 +492,10 @@ async fn a_restarted_daemon_shows_the_incident_and_its_chart_in_chromium() {
         "the burst's bars: {page}"
     );
     assert!(!page.contains("暂无数据"), "{page}");
+    assert!(
+        page.contains("截至 2026-12-1"),
+        "the chart's message time: {page}"
+    );
     assert!(page.contains("共 3 条"), "three drafts: {page}");
     assert!(page.contains("共 60 条"), "sixty members: {page}");
     browser

@@ -112,6 +112,7 @@ fn incident_page_view(
         other => other,
     })?;
     let incident = &view.incident;
+    let trends = state.trends.current();
     let people = convert::people(&state.auth, Permission::EditDrafts);
     let nonblank = |c: &Option<String>| c.as_deref().is_some_and(|c| !c.trim().is_empty());
     Ok(IncidentPage {
@@ -128,10 +129,11 @@ fn incident_page_view(
         p_value: incident.p_value,
         window_minutes: incident.window_minutes,
         // The detector's last published hour for the topic (message time).
-        per_minute: last_hour(&state.trends.current(), &incident.topic)
+        per_minute: last_hour(&trends, &incident.topic)
             .iter()
             .map(|(at, n)| (minute_label(*at), *n))
             .collect(),
+        chart_as_of: trends.as_of.map(china_time),
         members: view
             .members
             .items

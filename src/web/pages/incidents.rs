@@ -93,6 +93,10 @@ pub fn incident_page(shell: &Shell, view: &IncidentPage) -> Markup {
                 @let per_minute = view.baseline / view.window_minutes.max(1) as f64;
                 div.chart-head {
                     h2 { "每分钟独立作者数" }
+                    @if let Some(at) = &view.chart_as_of {
+                        // Message time: a replayed or delayed stream is drawn when it happened.
+                        span.muted.small title="按消息发出的时间统计" { "截至 " (at) }
+                    }
                     span.legend {
                         span.swatch.hot {} "明显高于基线"
                         span.swatch {} "其他"

@@ -110,6 +110,7 @@ pub fn incident() -> IncidentPage {
         p_value: 4.1e-9,
         window_minutes: 15,
         per_minute,
+        chart_as_of: Some("2026-12-12 00:29".into()),
         members: vec![
             row(
                 "m1",

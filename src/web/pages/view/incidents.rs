@@ -61,6 +61,8 @@ pub struct IncidentPage {
     pub window_minutes: u64,
     /// Unique authors per minute (label `20:15`, count), oldest first.
     pub per_minute: Vec<(String, u32)>,
+    /// The message time the chart was computed at, formatted.
+    pub chart_as_of: Option<String>,
     /// Member messages on this page, newest first.
     pub members: Vec<MessageRow>,
     /// Messages linked in all.
