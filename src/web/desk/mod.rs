@@ -108,11 +108,24 @@ pub(super) fn stale_form_page(identity: &Identity, path: &str) -> Response {
     } else {
         Section::Drafts
     };
-    let back = match path.rsplit_once('/') {
-        Some((page, _)) if !page.is_empty() => page,
+    PageError::stale_form(&shell(identity, section, None), reopen_path(path)).into_response()
+}
+
+/// The page a form action's path was posted from (`/drafts/{id}/edit` →
+/// `/drafts/{id}`); the draft queue for anything else. Only a desk page of
+/// ours: the path is the request's, and no link to `//elsewhere` may come
+/// out of it.
+fn reopen_path(path: &str) -> &str {
+    match path.rsplit_once('/') {
+        Some((page, _))
+            if [paths::DRAFTS, paths::TICKETS]
+                .iter()
+                .any(|p| page.starts_with(&format!("{p}/"))) =>
+        {
+            page
+        }
         _ => paths::DRAFTS,
-    };
-    PageError::stale_form(&shell(identity, section, None), back).into_response()
+    }
 }
 
 /// A page request let in: the shell of `section` once `identity` holds
@@ -162,4 +175,21 @@ fn parse_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
 pub struct FlashParams {
     /// The code of the change that just succeeded.
     pub ok: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reopen_path;
+
+    #[test]
+    fn a_refused_form_links_back_to_its_own_desk_page_only() {
+        assert_eq!(reopen_path("/drafts/0196a3b1/edit"), "/drafts/0196a3b1");
+        assert_eq!(
+            reopen_path("/tickets/20261129-000001/state"),
+            "/tickets/20261129-000001"
+        );
+        for elsewhere in ["//evil.example/x/y", "/logout", "/drafts/x", "/", ""] {
+            assert_eq!(reopen_path(elsewhere), "/drafts", "{elsewhere}");
+        }
+    }
 }
