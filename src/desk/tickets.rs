@@ -103,7 +103,10 @@ pub fn get(store: &Store, number: &str) -> Result<TicketView, DeskError> {
     let incident = match &ticket.incident {
         Some(incident) => {
             let mut recent = Vec::new();
-            for id in store.newest_incident_members(number, INCIDENT_RECENT)? {
+            for id in store
+                .incident_member_page(number, None, INCIDENT_RECENT)?
+                .items
+            {
                 recent.extend(store.message(id)?.as_ref().map(MessageBrief::of));
             }
             Some(IncidentMembers {

@@ -175,12 +175,7 @@ impl Store {
 /// first, so running it again (a crash midway) gives the same log.
 pub(super) fn build(db: &sled::Db) -> Result<usize, StoreError> {
     let started = std::time::Instant::now();
-    let mut sink = BatchSink::default();
-    for key in db.scan_prefix(keys::AUDIT_LOG).keys() {
-        sink.remove(db, key?)?;
-    }
-    sink.flush(db)?;
-    sink.written = 0;
+    let mut sink = BatchSink::cleared(db, &[keys::AUDIT_LOG])?;
     for item in db.scan_prefix(keys::AUDIT) {
         let (key, value) = item?;
         let Some((subject, id)) = keys::parse_audit(&key) else {

@@ -190,14 +190,7 @@ impl Store {
         let group = group_of(number);
         let prefixes: Vec<Vec<u8>> = DRAFT_STATE_NAMES
             .iter()
-            .map(|s| {
-                [
-                    keys::draft_queue_prefix(s),
-                    group.as_bytes().to_vec(),
-                    vec![0],
-                ]
-                .concat()
-            })
+            .map(|s| keys::draft_queue_group_prefix(s, &group))
             .collect();
         let scan = MergedScan::open(self, &prefixes, after, Direction::Descending)?;
         collect_page(scan, limit, usize::MAX, |order, _| {

@@ -34,6 +34,21 @@ pub(super) struct BatchSink {
 }
 
 impl BatchSink {
+    /// A sink over a clean slate: every key under `prefixes` removed (and
+    /// applied), nothing counted as written yet. Builders start here, so a
+    /// build run again after a crash midway gives the same index.
+    pub(super) fn cleared(db: &sled::Db, prefixes: &[&[u8]]) -> Result<BatchSink, StoreError> {
+        let mut sink = BatchSink::default();
+        for prefix in prefixes {
+            for key in db.scan_prefix(prefix).keys() {
+                sink.remove(db, key?)?;
+            }
+        }
+        sink.flush(db)?;
+        sink.written = 0;
+        Ok(sink)
+    }
+
     /// Adds a write, applying the batch when it is full.
     pub(super) fn put(
         &mut self,
@@ -89,14 +104,7 @@ impl super::Store {
 /// Schema 1 → 2: builds the desk's indexes from the records.
 pub(super) fn build_desk_indexes(db: &sled::Db) -> Result<usize, StoreError> {
     let started = std::time::Instant::now();
-    let mut sink = BatchSink::default();
-    for prefix in INDEX_PREFIXES {
-        for key in db.scan_prefix(prefix).keys() {
-            sink.remove(db, key?)?;
-        }
-    }
-    sink.flush(db)?;
-    sink.written = 0;
+    let mut sink = BatchSink::cleared(db, &INDEX_PREFIXES)?;
     ticket_index::rebuild(db, &mut sink)?;
     draft_index::rebuild(db, &mut sink)?;
     search_index::rebuild(db, &mut sink)?;

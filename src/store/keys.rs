@@ -371,12 +371,14 @@ pub fn draft_queue_prefix(state: &str) -> Vec<u8> {
     join(DRAFT_QUEUE, &[state.as_bytes(), b"/"])
 }
 
+/// Prefix of one group's drafts in one state of the review queue.
+pub fn draft_queue_group_prefix(state: &str, group: &str) -> Vec<u8> {
+    join(&draft_queue_prefix(state), &[group.as_bytes(), &[0]])
+}
+
 /// Key of a draft in the review queue: its group, then its id.
 pub fn draft_queue(state: &str, group: &str, id: uuid::Uuid) -> Vec<u8> {
-    join(
-        &draft_queue_prefix(state),
-        &[group.as_bytes(), &[0], id.as_bytes()],
-    )
+    join(&draft_queue_group_prefix(state, group), &[id.as_bytes()])
 }
 
 /// Key of a draft's cover namespace.

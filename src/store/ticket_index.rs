@@ -360,24 +360,6 @@ impl Store {
     }
 }
 
-impl Store {
-    /// The newest `limit` members of an incident, newest first.
-    pub fn newest_incident_members(
-        &self,
-        number: &str,
-        limit: usize,
-    ) -> Result<Vec<crate::model::MessageId>, StoreError> {
-        let mut out = Vec::new();
-        let members = self.db().scan_prefix(keys::incident_member_prefix(number));
-        for item in members.keys().rev().take(limit) {
-            if let Some(id) = keys::trailing_id(&item?) {
-                out.push(id);
-            }
-        }
-        Ok(out)
-    }
-}
-
 /// Writes the index entries of every stored ticket into `batch` (the
 /// migration that builds the index for a store written without it).
 pub(super) fn rebuild(db: &sled::Db, sink: &mut BatchSink) -> Result<(), StoreError> {
@@ -397,23 +379,25 @@ pub(super) fn rebuild(db: &sled::Db, sink: &mut BatchSink) -> Result<(), StoreEr
 /// removed first, so running it again (a crash midway) gives the same index.
 pub(super) fn build_incident_index(db: &sled::Db) -> Result<usize, StoreError> {
     let started = std::time::Instant::now();
-    let mut sink = BatchSink::default();
-    for key in db.scan_prefix(keys::TICKET_BY_INCIDENT).keys() {
-        sink.remove(db, key?)?;
-    }
-    sink.flush(db)?;
-    sink.written = 0;
+    let mut sink = BatchSink::cleared(db, &[keys::TICKET_BY_INCIDENT])?;
     for item in db.scan_prefix(keys::TICKET) {
         let (key, value) = item?;
         // The placement alone tells most tickets (no incident) apart
-        // without building their message lists.
-        let placement: Placement = decode(&key, &value)?;
-        let order = keys::ticket_order(placement.updated_at, &placement.number);
-        let Some(index_key) = placement.incident_key(&order) else {
-            continue;
-        };
-        let ticket: Ticket = decode(&key, &value)?;
-        sink.put(db, index_key, encode(&TicketSummary::of(&ticket)))?;
+        // without building their message lists. One unreadable record must
+        // not keep the store from opening: it is left out of the list.
+        let built = decode::<Placement>(&key, &value).and_then(|placement| {
+            let order = keys::ticket_order(placement.updated_at, &placement.number);
+            match placement.incident_key(&order) {
+                Some(index_key) => decode::<Ticket>(&key, &value)
+                    .map(|ticket| Some((index_key, encode(&TicketSummary::of(&ticket))))),
+                None => Ok(None),
+            }
+        });
+        match built {
+            Ok(Some((index_key, summary))) => sink.put(db, index_key, summary)?,
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "Skipping an unreadable ticket."),
+        }
     }
     sink.flush(db)?;
     tracing::info!(

@@ -275,6 +275,11 @@ async fn opening_a_schema_3_store_builds_the_incident_index() {
         for key in store.db().scan_prefix(keys::TICKET_BY_INCIDENT).keys() {
             store.db().remove(key.expect("key")).expect("remove");
         }
+        // A damaged ticket record must not keep the store from opening.
+        store
+            .db()
+            .insert(keys::ticket("20261128-900009"), &b"{\"number\": 7"[..])
+            .expect("damaged");
         store
             .db()
             .insert(keys::SCHEMA, &3u32.to_be_bytes())
