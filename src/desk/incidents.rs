@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::drafts::{DraftSummary, summarize};
-use super::{DeskError, MessageBrief, Page, clamp_limit, decode_cursor, encode_cursor};
+use super::{DeskError, MessageBrief, Page, clamp_limit, decode_cursor, load_page};
 use crate::model::Incident;
 use crate::store::{Store, TicketSummary};
 
@@ -56,19 +56,12 @@ pub struct IncidentView {
 pub fn list(store: &Store, query: &IncidentQuery) -> Result<Page<IncidentSummary>, DeskError> {
     let after = decode_cursor(query.cursor.as_deref())?;
     let page = store.incident_page(after.as_deref(), clamp_limit(query.limit))?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for summary in &page.items {
-        // The index row says it is an incident; the details are in the record.
-        if let Some(incident) = store.ticket(&summary.number)?.and_then(|t| t.incident) {
-            items.push(IncidentSummary {
-                ticket: summary.clone(),
-                incident,
-            });
-        }
-    }
-    Ok(Page {
-        items,
-        next: page.next.as_deref().map(encode_cursor),
+    // The index row says it is an incident; the details are in the record.
+    load_page(page, |ticket| {
+        Ok(store
+            .ticket(&ticket.number)?
+            .and_then(|t| t.incident)
+            .map(|incident| IncidentSummary { ticket, incident }))
     })
 }
 
@@ -83,31 +76,16 @@ pub fn get(
     let summary = TicketSummary::of(&ticket);
     let incident = ticket.incident.ok_or_else(not_found)?;
     let limit = clamp_limit(query.limit);
-
     let after = decode_cursor(query.members.as_deref())?;
-    let page = store.incident_member_page(number, after.as_deref(), limit)?;
-    let mut briefs = Vec::with_capacity(page.items.len());
-    for id in &page.items {
-        briefs.extend(store.message(*id)?.as_ref().map(MessageBrief::of));
-    }
-    let members = Page {
-        items: briefs,
-        next: page.next.as_deref().map(encode_cursor),
-    };
-
+    let members = load_page(
+        store.incident_member_page(number, after.as_deref(), limit)?,
+        |id| Ok(store.message(id)?.as_ref().map(MessageBrief::of)),
+    )?;
     let after = decode_cursor(query.drafts.as_deref())?;
-    let page = store.incident_draft_page(number, after.as_deref(), limit)?;
-    let mut summaries = Vec::with_capacity(page.items.len());
-    for id in &page.items {
-        if let Some(draft) = store.draft(*id)? {
-            summaries.push(summarize(store, draft)?);
-        }
-    }
-    let drafts = Page {
-        items: summaries,
-        next: page.next.as_deref().map(encode_cursor),
-    };
-
+    let drafts = load_page(
+        store.incident_draft_page(number, after.as_deref(), limit)?,
+        |id| store.draft(id)?.map(|d| summarize(store, d)).transpose(),
+    )?;
     Ok(IncidentView {
         ticket: summary,
         incident,

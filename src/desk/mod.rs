@@ -392,6 +392,20 @@ fn page_of<T, U>(page: IndexPage<T>, map: impl FnMut(T) -> Option<U>) -> Page<U>
     }
 }
 
+/// A page of the API from a page of an index whose rows need store reads;
+/// a row `load` finds gone is left out, and the cursor stays the index's.
+fn load_page<T, U>(
+    page: IndexPage<T>,
+    load: impl FnMut(T) -> Result<Option<U>, DeskError>,
+) -> Result<Page<U>, DeskError> {
+    let next = page.next.as_deref().map(encode_cursor);
+    let loaded: Result<Vec<Option<U>>, DeskError> = page.items.into_iter().map(load).collect();
+    Ok(Page {
+        items: loaded?.into_iter().flatten().collect(),
+        next,
+    })
+}
+
 /// Deserializes a missing, null or blank field (an empty form select) as
 /// None, anything else as `T` from its string.
 fn blank_as_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>

@@ -46,6 +46,18 @@ pub struct TopicView {
     pub last_day: u64,
 }
 
+impl Published {
+    /// Unique authors per minute over the last hour of `topic`; empty for a
+    /// topic not watched (any more), and for new-topic tickets, which have
+    /// no per-minute series.
+    pub fn last_hour(&self, topic: &str) -> &[(DateTime<Utc>, u32)] {
+        self.topics
+            .iter()
+            .find(|t| t.id == topic)
+            .map_or(&[], |t| t.last_hour.as_slice())
+    }
+}
+
 impl TrendsView {
     /// Replaces what is shown.
     pub fn publish(&self, published: Published) {

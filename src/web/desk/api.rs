@@ -18,7 +18,7 @@ use super::blocking::blocking_json;
 use super::errors::ApiError;
 use crate::auth::{Identity, Permission};
 use crate::desk::{
-    Actor, DeskError, DraftQuery, IncidentQuery, IncidentViewQuery, Resolution, SearchQuery,
+    Actor, DeskError, DraftQuery, IncidentQuery, IncidentViewQuery, Page, Resolution, SearchQuery,
     TicketQuery,
 };
 use crate::model::{Draft, DraftId, TicketState};
@@ -332,18 +332,17 @@ async fn incidents(
     read(&identity, Permission::ViewIncidents, move || {
         let page = state.desk.incidents(&query)?;
         let trends = state.trends.current();
-        let items: Vec<Value> = page
-            .items
-            .iter()
-            .map(|i| {
-                json!({
-                    "ticket": i.ticket,
-                    "incident": i.incident,
-                    "last_hour": super::pages_incidents::last_hour(&trends, &i.incident.topic),
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|summary| Charted {
+                    last_hour: trends.last_hour(&summary.incident.topic).to_vec(),
+                    item: summary,
                 })
-            })
-            .collect();
-        Ok(json!({ "items": items, "next": page.next }))
+                .collect(),
+            next: page.next,
+        })
     })
     .await
 }
@@ -358,18 +357,25 @@ async fn incident(
 ) -> ReadResult {
     read(&identity, Permission::ViewIncidents, move || {
         let view = state.desk.incident(&number, &query)?;
-        let trends = state.trends.current();
-        let last_hour = super::pages_incidents::last_hour(&trends, &view.incident.topic).to_vec();
-        Ok(IncidentJson { view, last_hour })
+        let last_hour = state
+            .trends
+            .current()
+            .last_hour(&view.incident.topic)
+            .to_vec();
+        Ok(Charted {
+            item: view,
+            last_hour,
+        })
     })
     .await
 }
 
-/// An incident's JSON: the desk's view and the chart's points.
+/// An incident (list row or whole view) with its chart's points: unique
+/// authors per minute over the detector's last hour.
 #[derive(Serialize)]
-struct IncidentJson {
+struct Charted<T> {
     #[serde(flatten)]
-    view: crate::desk::IncidentView,
+    item: T,
     last_hour: Vec<(DateTime<Utc>, u32)>,
 }
 

@@ -19,21 +19,6 @@ use crate::web::pages::view::{
     IncidentPage, IncidentRow, IncidentsPage, Section, china_time, minute_label,
 };
 
-/// Unique authors per minute over the last hour of `topic`, as the trend
-/// detector last published them (restored from the store at start; empty
-/// for a topic no longer watched, and for new-topic tickets, which have no
-/// per-minute series).
-pub fn last_hour<'a>(
-    trends: &'a Published,
-    topic: &str,
-) -> &'a [(chrono::DateTime<chrono::Utc>, u32)] {
-    trends
-        .topics
-        .iter()
-        .find(|t| t.id == topic)
-        .map_or(&[], |t| t.last_hour.as_slice())
-}
-
 /// `GET /incidents`: firing incidents first, then resolved ones.
 pub async fn list(
     identity: Identity,
@@ -72,7 +57,8 @@ fn incident_row(summary: &IncidentSummary, trends: &Published) -> IncidentRow {
         fired: china_time(incident.fired_at),
         members: incident.members,
         drafts: incident.drafts,
-        last_hour: last_hour(trends, &incident.topic)
+        last_hour: trends
+            .last_hour(&incident.topic)
             .iter()
             .map(|(_, n)| *n)
             .collect(),
@@ -129,7 +115,8 @@ fn incident_page_view(
         p_value: incident.p_value,
         window_minutes: incident.window_minutes,
         // The detector's last published hour for the topic (message time).
-        per_minute: last_hour(&trends, &incident.topic)
+        per_minute: trends
+            .last_hour(&incident.topic)
             .iter()
             .map(|(at, n)| (minute_label(*at), *n))
             .collect(),
