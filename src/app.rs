@@ -57,34 +57,17 @@ pub enum AppError {
     },
 }
 
-/// How long a locked store is waited for before the lock counts as another
-/// process's. sled lets go of its lock file from a background thread a
-/// moment after the last handle is dropped, so a store closed just before in
-/// this process (`ingest` run twice, a daemon restarted in-process) can
-/// still read as locked; under load that moment has stretched past 100 ms.
-const STORE_LOCK_WAIT: Duration = Duration::from_secs(3);
-
-/// Opens the store as configured, waiting up to [`STORE_LOCK_WAIT`] for a
-/// lock that is being let go of.
+/// Opens the store as configured (waiting, like every open, for a lock
+/// being let go of: [`crate::store::LOCK_WAIT`]).
 pub async fn open_store(config: &Config) -> Result<Store, StoreError> {
+    let path = config.store.path.clone();
     let options = StoreOptions {
         cache_capacity: config.store.cache_capacity_mb * 1024 * 1024,
         fsync: matches!(config.store.durability, Durability::Fsync),
     };
-    let deadline = tokio::time::Instant::now() + STORE_LOCK_WAIT;
-    loop {
-        let path = config.store.path.clone();
-        let options = options.clone();
-        let opened = tokio::task::spawn_blocking(move || Store::open(&path, options))
-            .await
-            .map_err(|e| StoreError::Io(std::io::Error::other(e.to_string())))?;
-        match opened {
-            Err(StoreError::Locked { .. }) if tokio::time::Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            other => return other,
-        }
-    }
+    tokio::task::spawn_blocking(move || Store::open(&path, options))
+        .await
+        .map_err(|e| StoreError::Io(std::io::Error::other(e.to_string())))?
 }
 
 /// Pipeline options derived from the config.

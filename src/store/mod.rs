@@ -50,6 +50,14 @@ pub use stats::{MessageCounts, StateCounts, Stats};
 pub use ticket_index::{AssigneeFilter, TICKET_SCAN_BUDGET, TicketIndexFilter, TicketSummary};
 pub use tx::{AuditEntry, CommitReport, Tx};
 
+/// How long [`Store::open`] waits for a locked store before the lock counts
+/// as another process's. sled lets go of its lock file from a background
+/// thread a moment after the last handle is dropped, so a store closed just
+/// before in this process (`ingest` run twice, a daemon restarted
+/// in-process, a test reopening it) can still read as locked; under load
+/// that moment has stretched past 100 ms. A process that exits frees it at once.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The schema this build writes. Bump it and add a migration when a record's
 /// layout changes incompatibly.
 pub const SCHEMA_VERSION: u32 = 4;
@@ -149,14 +157,24 @@ struct Inner {
 }
 
 impl Store {
-    /// Opens (or creates) the store in `dir`, running schema migrations.
+    /// Opens (or creates) the store in `dir`, running schema migrations;
+    /// blocks up to [`LOCK_WAIT`] while the store's lock is being let go of.
     pub fn open(dir: &Path, options: StoreOptions) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir)?;
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(options.cache_capacity)
-            .open()
-            .map_err(|e| classify_open_error(dir, e))?;
+        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        let db = loop {
+            let opened = sled::Config::new()
+                .path(dir)
+                .cache_capacity(options.cache_capacity)
+                .open()
+                .map_err(|e| classify_open_error(dir, e));
+            match opened {
+                Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => break other?,
+            }
+        };
         migrate(&db)?;
         let stats = match db.get(keys::STATS)? {
             Some(bytes) => decode(keys::STATS, &bytes)?,
@@ -280,18 +298,9 @@ fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_default()
 }
 
-/// Opens the store in `dir` again right after a handle was dropped: sled
-/// lets go of its lock file a moment later, so a quick reopen can find it
-/// still locked.
+/// Opens the store in `dir` again right after a handle was dropped
+/// (`Store::open` waits for sled to let go of its lock).
 #[cfg(test)]
 pub(crate) fn reopen_for_test(dir: &Path, options: StoreOptions) -> Store {
-    for _ in 0..100 {
-        match Store::open(dir, options.clone()) {
-            Err(StoreError::Locked { .. }) => {
-                std::thread::sleep(std::time::Duration::from_millis(50))
-            }
-            other => return other.expect("reopen"),
-        }
-    }
-    panic!("the store stayed locked");
+    Store::open(dir, options).expect("reopen")
 }

@@ -277,19 +277,9 @@ pub fn num(v: &serde_json::Value, pointer: &str) -> u64 {
     v.pointer(pointer).and_then(|x| x.as_u64()).unwrap_or(0)
 }
 
-/// Opens a stopped daemon's store. sled's flusher thread lets go of the
-/// lock file shortly after the daemon's last handle drops, so a `Locked`
-/// right after `Daemon::stop` is retried for a few seconds.
+/// Opens a stopped daemon's store (`Store::open` waits while sled lets go
+/// of the lock file after the daemon's last handle drops).
 pub fn reopen_store(dir: &Path) -> omnilisten::store::Store {
-    let mut attempts = 0;
-    loop {
-        match omnilisten::store::Store::open(dir, omnilisten::store::StoreOptions::default()) {
-            Ok(store) => return store,
-            Err(omnilisten::store::StoreError::Locked { .. }) if attempts < 100 => {
-                attempts += 1;
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(e) => panic!("open the store: {e}"),
-        }
-    }
+    omnilisten::store::Store::open(dir, omnilisten::store::StoreOptions::default())
+        .unwrap_or_else(|e| panic!("open the store: {e}"))
 }
