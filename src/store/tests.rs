@@ -178,7 +178,9 @@ async fn large_raw_inputs_go_to_separate_packs_and_read_back_exactly() {
     assert_eq!(packs, 2, "a pack is closed before it passes 4 MiB");
 }
 
-fn incident_ticket(
+/// An open high-priority ticket, an incident (firing unless `resolved_at`)
+/// when `incident`; shared with the index migration tests.
+pub(in crate::store) fn incident_ticket(
     number: &str,
     incident: bool,
     updated_at: chrono::DateTime<Utc>,

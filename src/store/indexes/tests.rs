@@ -225,31 +225,7 @@ async fn opening_a_store_written_without_indexes_builds_them() {
 
 fn incident_ticket(number: &str, minutes_ago: i64, resolved: bool) -> Ticket {
     let at = Utc::now() - Duration::minutes(minutes_ago);
-    Ticket {
-        number: TicketNumber(number.into()),
-        queue: "incident".into(),
-        priority: Priority::High,
-        state: TicketState::Open,
-        title: "支付失败".into(),
-        requester: "trend:pay".into(),
-        messages: vec![],
-        assignee: None,
-        created_at: at,
-        updated_at: at,
-        incident: Some(crate::model::Incident {
-            topic: format!("topic-{number}"),
-            title: "支付失败".into(),
-            onset: at,
-            fired_at: at,
-            count: 9,
-            baseline: 1.0,
-            p_value: 1e-5,
-            window_minutes: 30,
-            members: 9,
-            drafts: 0,
-            resolved_at: resolved.then_some(at),
-        }),
-    }
+    crate::store::tests::incident_ticket(number, true, at, resolved.then_some(at))
 }
 
 fn incident_numbers(store: &Store) -> Vec<String> {
